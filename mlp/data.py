@@ -1,0 +1,104 @@
+"""The course's data: the red-wine quality data set, synthetic 1-D demos, standardising and splitting.
+
+The wine data ship inside the package (mlp/data/winequality-red.csv, see mlp/data/README.md),
+so everything loads offline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from . import _validate
+
+UNITS = {
+    "fixed acidity": "g tartaric acid / dm³",
+    "volatile acidity": "g acetic acid / dm³",
+    "citric acid": "g / dm³",
+    "residual sugar": "g / dm³",
+    "chlorides": "g sodium chloride / dm³",
+    "free sulfur dioxide": "mg / dm³",
+    "total sulfur dioxide": "mg / dm³",
+    "density": "g / cm³",
+    "pH": "pH units",
+    "sulphates": "g potassium sulphate / dm³",
+    "alcohol": "% vol",
+    "quality": "score 0–10",
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Samples X (N, d) with targets y (N,), and the names of the d features and of the target."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    target_name: str
+
+    def feature(self, name: str) -> np.ndarray:
+        """The column of X named `name`, shape (N,)."""
+        if name not in self.feature_names:
+            raise KeyError(f"no feature {name!r}: the features are {', '.join(self.feature_names)}")
+        return self.X[:, self.feature_names.index(name)]
+
+    def label(self, name: str) -> str:
+        """Axis label with units for a feature or the target, e.g. "alcohol [% vol]"."""
+        return f"{name} [{UNITS[name]}]" if name in UNITS else name
+
+
+def load_wine_quality() -> Dataset:
+    """The 1,599 red wines of Cortez et al. (2009): 11 physico-chemical features, quality 3–8.
+
+    Returns a Dataset with X (1599, 11) and y (1599,), both float64; feature order as in the
+    original file, alcohol last (column 10, the lecture's θ_11).
+    """
+    text = resources.files("mlp").joinpath("data/winequality-red.csv").read_text()
+    header, *rows = text.strip().splitlines()
+    names = [name.strip('"').replace("_", " ") for name in header.split(",")]
+    table = np.array([row.split(",") for row in rows], dtype=np.float64)
+    return Dataset(X=table[:, :-1], y=table[:, -1], feature_names=tuple(names[:-1]), target_name="quality")
+
+
+def make_regression_1d(n: int = 80, noise: float = 0.1, rng=0, kind: str = "sine") -> tuple[np.ndarray, np.ndarray]:
+    """Seeded 1-D nonlinear regression data: x (n, 1) uniform on [−3, 3], y (n, 1) = f(x) + noise.
+
+    kind: "sine" f(x) = sin(2x), "step" f(x) = 1[x > 0], "abs" f(x) = |x| − 1.
+    """
+    targets = {"sine": lambda x: np.sin(2 * x), "step": lambda x: (x > 0).astype(float), "abs": lambda x: np.abs(x) - 1}
+    if kind not in targets:
+        raise ValueError(f"unknown kind {kind!r}: choose one of {', '.join(map(repr, targets))}")
+    n = _validate.count(n, "n")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    rng = np.random.default_rng(rng)
+    x = np.sort(rng.uniform(-3, 3, size=(n, 1)), axis=0)
+    return x, targets[kind](x) + noise * rng.standard_normal((n, 1))
+
+
+def standardize(X_train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Scale every feature to mean 0 and standard deviation 1, using the training set's statistics.
+
+    Returns (X_train scaled, *others scaled with the same mean and std, mean, std).
+    """
+    X_train = _validate.finite(_validate.batch(X_train, "X_train"), "X_train")
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    if np.any(std == 0):
+        raise ValueError(f"feature(s) {np.flatnonzero(std == 0).tolist()} are constant in X_train and cannot be scaled: drop them")
+    scaled = [(_validate.batch(X, "X", X_train.shape[1]) - mean) / std for X in (X_train, *others)]
+    return (*scaled, mean, std)
+
+
+def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25, rng=0) -> tuple[np.ndarray, ...]:
+    """Shuffle the samples (seeded) and split them: returns X_train, X_test, y_train, y_test."""
+    X = _validate.as_array(X, "X")
+    y = _validate.as_array(y, "y")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    order = np.random.default_rng(rng).permutation(len(X))
+    n_test = max(1, round(test_fraction * len(X)))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]

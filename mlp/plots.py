@@ -1,0 +1,31 @@
+"""Plotting helpers shared by the notebooks (matplotlib; imported only where used).
+
+Every function draws into an Axes it is given (or a new one) and labels it: title, axis labels
+with units. Topic-specific pictures live beside their topic; what several notebooks draw lives here.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def label(ax, title: str, xlabel: str, ylabel: str):
+    """Set the title and axis labels of `ax` in one call; returns ax."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_costs(ax, costs, label_text: str | None = None, log: bool = True, title: str = "Training cost over the iterations"):
+    """E(θ(k)) against the iteration k, on a log scale by default; returns ax."""
+    k = np.arange(len(costs))
+    ax.plot(k, costs, label=label_text)
+    if log:
+        ax.set_yscale("log")
+    return label(ax, title, "iteration k", "training cost E(θ(k))")
+
+
+def new_axes(ncols: int = 1, width: float = 5.0, height: float = 3.5):
+    """A figure with `ncols` axes side by side; returns (fig, axes) like plt.subplots."""
+    return plt.subplots(1, ncols, figsize=(width * ncols, height), layout="constrained")
