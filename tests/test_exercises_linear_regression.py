@@ -1,0 +1,186 @@
+"""The checks of notebook 01 accept right answers and name the typical mistakes in wrong ones."""
+import numpy as np
+import pytest
+
+from mlp.exercises import ExerciseError
+from mlp.exercises.linear_regression import (
+    check_cost, check_design_matrix, check_gradient, check_predicted_change, check_solve_normal_equations,
+)
+
+
+def ones(X):
+    return np.ones((len(X), 1))
+
+
+def stub(*args):
+    raise NotImplementedError("Exercise 1.1: write your code here")
+
+
+# --- Exercise 1.1: the design matrix A = [X, 1] ---------------------------------------------
+
+@pytest.mark.parametrize("right", [
+    lambda X: np.hstack([X, ones(X)]),
+    lambda X: np.column_stack([X, np.ones(len(X))]),
+    lambda X: np.c_[X, np.ones(X.shape[0])].tolist(),
+])
+def test_design_matrix_check_accepts_right_answers(right, capsys):
+    check_design_matrix(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 1.1: A = [X, 1]")
+
+
+def _in_place(X):
+    X[:, 0] = 1
+    return np.hstack([X, ones(X)])
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda X: None, "returned None"),
+    (lambda X: X, "column of ones for the bias is missing"),
+    (lambda X: np.hstack([X, ones(X), ones(X)]), "did you add the column of ones twice"),
+    (lambda X: np.hstack([X, ones(X)]).T, "looks transposed"),
+    (lambda X: np.hstack([ones(X), X]), "the column of ones comes first"),
+    (lambda X: np.hstack([X, np.zeros((len(X), 1))]), "last column of A should be all ones"),
+    (lambda X: np.hstack([X * 2, ones(X)]), "first d columns of A should be X"),
+    (lambda X: np.hstack([X[:, :3], ones(X)]), "should have shape"),
+    (_in_place, "changed its input X"),
+])
+def test_design_matrix_check_names_the_mistake(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 1.1: .*({message})"):
+        check_design_matrix(wrong)
+
+
+def test_a_stub_raises_its_own_error_through_the_check():
+    with pytest.raises(NotImplementedError, match="Exercise 1.1"):
+        check_design_matrix(stub)
+
+
+# --- Exercise 1.2: interpreting a coefficient -----------------------------------------------
+
+def test_predicted_change_check_accepts_the_right_answer_and_reports_the_wine_slopes(capsys):
+    check_predicted_change(lambda theta, i, delta: theta[i] * delta)
+    out = capsys.readouterr().out
+    # the slopes printed are the fits' own: alcohol-only slope and the 11-feature alcohol weight
+    import mlp
+    wine = mlp.data.load_wine_quality()
+    slope = mlp.linear.fit_least_squares(wine.feature("alcohol").reshape(-1, 1), wine.y)[0]
+    weight = mlp.linear.fit_least_squares(wine.X, wine.y)[10]
+    assert out.startswith("✔ Exercise 1.2:") and f"{slope:.3f} points" in out and f"by {weight:.3f} in" in out
+
+
+def test_predicted_change_check_accepts_a_difference_of_predictions():
+    def predicted_change(theta, i, delta):
+        x = np.full((1, len(theta) - 1), 7.0)
+        x_moved = x.copy()
+        x_moved[0, i] += delta
+        return (x_moved @ theta[:-1] - x @ theta[:-1])[0]
+    check_predicted_change(predicted_change)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda theta, i, delta: theta[i + 1] * delta, r"used theta\[1\]: numpy counts from 0"),
+    (lambda theta, i, delta: theta[-1] * delta, r"used theta\[-1\], which is the bias"),
+    (lambda theta, i, delta: -theta[i] * delta, "wrong sign"),
+    (lambda theta, i, delta: theta[i], "ignores delta"),
+    (lambda theta, i, delta: theta[i] * delta + theta[-1], "includes the bias"),
+    (lambda theta, i, delta: theta * delta, "should return one number"),
+    (lambda theta, i, delta: None, "returned None"),
+    (lambda theta, i, delta: theta[i] * delta ** 2, r"returned -7.8125, expected θ_i · Δ = -3.125"),
+])
+def test_predicted_change_check_names_the_mistake(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 1.2: .*({message})"):
+        check_predicted_change(wrong)
+
+
+# --- Exercise 1.3: the normal equations -----------------------------------------------------
+
+@pytest.mark.parametrize("right", [
+    lambda A, y: np.linalg.solve(A.T @ A, A.T @ y),
+    lambda A, y: np.linalg.inv(A.T @ A) @ A.T @ y,
+    lambda A, y: np.linalg.lstsq(A, y, rcond=None)[0],
+])
+def test_normal_equations_check_accepts_right_answers(right, capsys):
+    check_solve_normal_equations(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 1.3: θ solves AᵀA θ = Aᵀy")
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda A, y: np.linalg.lstsq(A, y, rcond=None), "returned a tuple"),
+    (lambda A, y: A @ np.linalg.solve(A.T @ A, A.T @ y), "one entry per sample"),
+    (lambda A, y: np.linalg.solve(A.T @ A, A.T @ y.reshape(-1, 1)), "return a flat vector"),
+    (lambda A, y: -np.linalg.solve(A.T @ A, A.T @ y), "wrong sign"),
+    (lambda A, y: A.T @ y, "does not solve the normal equations"),
+    (lambda A, y: np.linalg.solve(A.T @ A, A.T @ y)[:-1], "should have shape"),
+    (lambda A, y: None, "returned None"),
+])
+def test_normal_equations_check_names_the_mistake(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 1.3: .*({message})"):
+        check_solve_normal_equations(wrong)
+
+
+def test_normal_equations_check_rejects_changing_the_inputs():
+    def solve(A, y):
+        theta = np.linalg.solve(A.T @ A, A.T @ y)
+        y -= A @ theta
+        return theta
+    with pytest.raises(ExerciseError, match="changed its input y"):
+        check_solve_normal_equations(solve)
+
+
+# --- Exercises 1.4 and 1.5: E(θ) and ∇E(θ) ---------------------------------------------------
+
+@pytest.mark.parametrize("right", [
+    lambda A, y, theta: np.sum((A @ theta - y) ** 2),
+    lambda A, y, theta: float(np.linalg.norm(A @ theta - y) ** 2),
+    lambda A, y, theta: (A @ theta - y) @ (A @ theta - y),
+])
+def test_cost_check_accepts_right_answers(right, capsys):
+    check_cost(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 1.4: E(θ) = ‖Aθ − y‖²")
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda A, y, theta: np.mean((A @ theta - y) ** 2), "mean of the squared errors"),
+    (lambda A, y, theta: 0.5 * np.sum((A @ theta - y) ** 2), "half of E"),
+    (lambda A, y, theta: np.linalg.norm(A @ theta - y), "the norm without its square"),
+    (lambda A, y, theta: np.sum(A @ theta - y), "without squaring them"),
+    (lambda A, y, theta: (A @ theta - y) ** 2, "one entry per sample"),
+    (lambda A, y, theta: np.sum((A @ theta + y) ** 2), "returned .*, expected"),
+    (lambda A, y, theta: None, "returned None"),
+])
+def test_cost_check_names_the_mistake(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 1.4: .*({message})"):
+        check_cost(wrong)
+
+
+@pytest.mark.parametrize("right", [
+    lambda A, y, theta: 2 * A.T @ (A @ theta - y),
+    lambda A, y, theta: 2 * (A.T @ A @ theta - A.T @ y),
+])
+def test_gradient_check_accepts_right_answers(right, capsys):
+    check_gradient(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 1.5: ∇E(θ) = 2Aᵀ(Aθ − y)")
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda A, y, theta: A.T @ (A @ theta - y), "the factor 2 is missing"),
+    (lambda A, y, theta: 2 * A.T @ (y - A @ theta), "the sign is wrong: "),
+    (lambda A, y, theta: A.T @ (y - A @ theta), "the sign is wrong and the factor 2 is missing"),
+    (lambda A, y, theta: 2 * A.T @ (A @ theta - y) / len(y), "divided by N"),
+    (lambda A, y, theta: A.T @ (A @ theta - y) / len(y), "divided by 2N"),
+    (lambda A, y, theta: 2 * (A @ theta - y), "one entry per sample"),
+    (lambda A, y, theta: (2 * A.T @ (A @ theta - y)).reshape(-1, 1), "return a flat vector"),
+    (lambda A, y, theta: 2 * A.T @ (A @ theta), "is off at index"),
+    (lambda A, y, theta: None, "returned None"),
+])
+def test_gradient_check_names_the_mistake(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 1.5: .*({message})"):
+        check_gradient(wrong)
+
+
+def test_gradient_check_rejects_a_gradient_that_does_not_vanish_at_the_minimiser():
+    """Right on the small test problems, but not on the wine data: the final check must catch it."""
+    def gradient(A, y, theta):
+        g = 2 * A.T @ (A @ theta - y)
+        return g + 1.0 if len(y) > 100 else g
+    with pytest.raises(ExerciseError, match=r"Exercise 1.5: on the wine data ‖∇E\(θ̂\)‖ / ‖∇E\(0\)‖ = .* should vanish"):
+        check_gradient(gradient)
