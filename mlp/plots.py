@@ -29,3 +29,15 @@ def plot_costs(ax, costs, label_text: str | None = None, log: bool = True, title
 def new_axes(ncols: int = 1, width: float = 5.0, height: float = 3.5):
     """A figure with `ncols` axes side by side; returns (fig, axes) like plt.subplots."""
     return plt.subplots(1, ncols, figsize=(width * ncols, height), layout="constrained")
+
+
+def scatter_jittered(ax, x, y, jitter: float = 0.15, rng=0, label: str | None = None, **style):
+    """Scatter y against x, each y shifted by seeded uniform noise in [−jitter, jitter]; returns ax.
+
+    For integer targets such as the wine quality (3 … 8): without jitter the 1,599 points pile up on
+    six lines and hide how many wines sit where. Only the drawing is jittered, never the data.
+    """
+    shift = np.random.default_rng(rng).uniform(-jitter, jitter, size=np.shape(y))
+    style = {"s": 8, "alpha": 0.3, "linewidths": 0, "color": "C0"} | style
+    ax.scatter(x, np.asarray(y) + shift, label=label, **style)
+    return ax
