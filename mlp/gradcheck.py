@@ -41,6 +41,29 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
     return grad
 
 
+def numerical_jacobian(f: Callable[[], np.ndarray], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Centred-difference Jacobian J[i, j] ≈ ∂f()_i/∂x_j of the array-valued f() with respect to x.
+
+    Both are flattened (row-major): J has shape (f().size, x.size). Like numerical_gradient, x is
+    changed in place one entry at a time and restored, so f must read x.
+    """
+    if x.dtype != np.float64:
+        raise TypeError(f"gradient checks need float64 arrays (float32 finite differences are too coarse), got {x.dtype}")
+    flat = x.reshape(-1)
+    if not np.shares_memory(flat, x):
+        raise ValueError("numerical_jacobian needs a contiguous array it can change in place")
+    columns = []
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        f_plus = np.array(f(), dtype=np.float64).reshape(-1)
+        flat[i] = old - h
+        f_minus = np.array(f(), dtype=np.float64).reshape(-1)
+        flat[i] = old
+        columns.append((f_plus - f_minus) / (2 * h))
+    return np.stack(columns, axis=1)
+
+
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """max_i |a_i − b_i| / max_i (|a_i| + |b_i|): 0 for equal arrays, at most 1, blind to the overall scale.
 
