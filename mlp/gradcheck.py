@@ -140,11 +140,13 @@ def _compare(name: str, analytic, numeric: np.ndarray, tolerance: float) -> Chec
                  float(numeric[worst]), tolerance)
 
 
-def check_layer(layer, x: np.ndarray, seed: int = 0, tolerance: float = TOLERANCE) -> Report:
+def check_layer(layer, x: np.ndarray, seed: int = 20_231, tolerance: float = TOLERANCE) -> Report:
     """Check a layer's backward against finite differences at the batch x (N, n_in), in float64.
 
     Uses E = Σ (layer.forward(x) ⊙ g) for a fixed random g, so that dE/dz = g: backward(g) must
-    return dE/dx and fill layer.grads with dE/dθ for every entry of layer.params.
+    return dE/dx and fill layer.grads with dE/dθ for every entry of layer.params. The default seed
+    of g is deliberately not 0, the seed students use most: with g equal to x, a square layer's
+    dzᵀx would be symmetric and a transposed dE/dθ_w would pass unnoticed.
     Returns a Report (print it for the verdict, `assert` it in a test).
     """
     x = _validate.batch(x, "x").astype(np.float64, copy=True)
