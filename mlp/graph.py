@@ -15,6 +15,7 @@ The lecture's example o = L(x, y, z) = ((x + y) z − 1)²:
 from __future__ import annotations
 
 import math
+import numbers
 
 
 class Node:
@@ -167,6 +168,9 @@ class Graph:
 
         visit(output)
         self.inputs = {node.name: node for node in self.nodes if type(node) is Input}
+        if len(self.inputs) < sum(type(node) is Input for node in self.nodes):
+            raise ValueError("two different Input nodes have the same name: give each input its own name, "
+                             "or pass the same Input node wherever that variable is used (x · x is Multiply(x, x))")
 
     def forward(self, **values: float) -> float:
         """Evaluate the graph at the given input values (by name) and return the output's value."""
@@ -174,7 +178,7 @@ class Graph:
         if unknown:
             raise ValueError(f"unknown input(s) {sorted(unknown)}: this graph's inputs are {sorted(self.inputs)}")
         for name, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
                 raise TypeError(f"input {name} must be a finite number, got {value!r}")
             self.inputs[name].value = float(value)
         for node in self.nodes:
