@@ -46,17 +46,22 @@ def gradient_descent(X: np.ndarray, y: np.ndarray, step_size: float, num_steps: 
     Returns the trajectory, shape (num_steps + 1, d + 1), row k = θ(k). It never stops early:
     with τ > 2/L the rows grow (and may overflow to inf); `mlp.optim.train` is the loop that stops
     with a DivergenceError.
+
+    E is quadratic, so its gradient is affine, ∇E(θ) = ∇E(θ(0)) + H (θ − θ(0)) with H = 2 AᵀA:
+    after one pass over the data for ∇E(θ(0)) and H, each step costs a (d + 1) × (d + 1) product.
     """
     tau = _validate.positive(step_size, "step_size τ")
     num_steps = _validate.count(num_steps, "num_steps", minimum=0)
     X, y = linear._check(X, y)
-    theta = np.zeros(X.shape[1] + 1) if theta0 is None else linear._check(X, theta=theta0)[1].copy()
-    trajectory = [theta]
+    theta0 = np.zeros(X.shape[1] + 1) if theta0 is None else linear._check(X, theta=theta0)[1]
+    gradient0, hessian = linear.gradient(X, y, theta0), linear.hessian(X)
+    trajectory = np.empty((num_steps + 1, len(theta0)))
+    trajectory[0] = theta = theta0
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(num_steps):
-            theta = theta - tau * linear.gradient(X, y, theta)
-            trajectory.append(theta)
-    return np.array(trajectory)
+        for k in range(1, num_steps + 1):
+            theta = theta - tau * (gradient0 + hessian @ (theta - theta0))
+            trajectory[k] = theta
+    return trajectory
 
 
 def costs_along(X: np.ndarray, y: np.ndarray, trajectory: np.ndarray) -> np.ndarray:
@@ -68,9 +73,10 @@ def costs_along(X: np.ndarray, y: np.ndarray, trajectory: np.ndarray) -> np.ndar
             f"trajectory must hold one θ(k) of {X.shape[1] + 1} entries per row, shape (K, {X.shape[1] + 1}), "
             f"got shape {trajectory.shape}"
         )
+    A = linear.add_bias_column(X)
     with np.errstate(over="ignore", invalid="ignore"):
-        residuals = linear.add_bias_column(X) @ trajectory.T - y[:, None]  # (N, K), column k = A θ(k) − y
-        return np.sum(residuals**2, axis=0)
+        residuals = (A @ theta - y for theta in trajectory)  # one matrix-vector product per θ(k): fastest here
+        return np.array([r @ r for r in residuals])
 
 
 def cost_grid(x: np.ndarray, y: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
