@@ -1,0 +1,127 @@
+"""Notebook 03's kinks and explorer: ReLU kinks where the formula puts them, compute() fast and right."""
+import time
+
+import numpy as np
+import pytest
+
+import mlp
+from mlp.explore.activations import (ActivationExplorer, first_layer_kinks, fit_output_layer, slope_changes,
+                                     spread_units)
+
+
+def one_hidden_relu(width, seed):
+    net = mlp.fully_connected([1, width, 1], "relu", rng=seed)
+    rng = np.random.default_rng(seed)
+    net.layers[0].params["bias"][:] = rng.uniform(-2, 2, width)
+    net.layers[2].params["weight"][:] = rng.choice([-1.0, 1.0], width) * rng.uniform(0.5, 2, width)
+    return net
+
+
+def test_kinks_of_a_hand_built_net():
+    # N(x) = relu(2x − 1) − relu(−x − 1): kinks at x = 0.5 and x = −1
+    net = mlp.fully_connected([1, 2, 1], "relu", rng=0)
+    net.layers[0].params["weight"][:] = [[2.0], [-1.0]]
+    net.layers[0].params["bias"][:] = [-1.0, -1.0]
+    net.layers[2].params["weight"][:] = [[1.0, -1.0]]
+    np.testing.assert_allclose(first_layer_kinks(net), [-1.0, 0.5])
+    np.testing.assert_allclose(slope_changes(net, -3, 3, num=6001), [-1.0, 0.5], atol=1e-3)
+    np.testing.assert_allclose(first_layer_kinks(net, lo=0, hi=1), [0.5])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_slope_changes_of_one_hidden_layer_are_the_first_layer_kinks(seed):
+    net = one_hidden_relu(6, seed)
+    expected = first_layer_kinks(net, -3, 3)
+    found = slope_changes(net, -3, 3, num=60_001)
+    assert len(found) == len(expected)
+    np.testing.assert_allclose(found, expected, atol=2e-4)
+
+
+def test_a_straight_line_has_no_kinks_and_deeper_nets_have_more():
+    line = mlp.fully_connected([1, 4, 1], "identity", rng=0)
+    assert slope_changes(line, -3, 3).size == 0
+    deep = spread_units(mlp.fully_connected([1, 8, 8, 1], "relu", rng=0), -3, 3, rng=0)
+    assert len(slope_changes(deep, -3, 3)) > len(first_layer_kinks(deep, -3, 3))
+
+
+def test_spread_units_puts_every_switch_point_at_a_random_input_in_the_range():
+    net = spread_units(mlp.fully_connected([1, 5, 5, 1], "tanh", rng=0), -3, 3, rng=1)
+    kinks = first_layer_kinks(net)
+    assert len(kinks) == 5 and np.all((kinks >= -3) & (kinks <= 3))
+    # the second hidden layer's pre-activations cross zero inside the range as well
+    x = np.linspace(-3, 3, 2001)[:, None]
+    z = mlp.Sequential(net.layers[:3]).forward(x)
+    assert np.all(np.any(np.diff(np.sign(z), axis=0) != 0, axis=0))
+
+
+def test_fit_output_layer_is_least_squares_on_the_hidden_outputs():
+    x, y = mlp.data.make_regression_1d(50, noise=0.1, rng=0)
+    net = fit_output_layer(spread_units(mlp.fully_connected([1, 6, 1], "sigmoid", rng=0), -3, 3, rng=0), x, y)
+    H = mlp.Sequential(net.layers[:2]).forward(x)
+    A = np.hstack([H, np.ones((len(H), 1))])
+    gradient = A.T @ (net.forward(x) - y)  # normal equations: Aᵀ(Aθ − y) = 0 at the minimum
+    assert np.abs(gradient).max() < 1e-9
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match="one input"):
+        first_layer_kinks(mlp.fully_connected([2, 3, 1], rng=0))
+    with pytest.raises(ValueError, match="lo < hi"):
+        slope_changes(mlp.fully_connected([1, 3, 1], rng=0), 1, -1)
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return ActivationExplorer()
+
+
+def test_compute_fits_better_than_a_line_and_reports_consistent_numbers(explorer):
+    result = explorer.compute(activation="relu", width=16, layers=1, target="sine")
+    assert result["cost"] < 0.2 * result["linear_cost"]
+    assert result["n_params"] == mlp.fully_connected([1, 16, 1], rng=0).n_params
+    assert result["pieces"].shape == (result["grid"].size, 16)
+    model, grid = result["model"], result["grid"]
+    np.testing.assert_allclose(model.forward(grid[:, None])[:, 0], result["f"], atol=1e-12)
+    np.testing.assert_allclose(result["pieces"].sum(axis=1) + model.layers[-1].params["bias"][0], result["f"], atol=1e-12)
+    expected = first_layer_kinks(model, -5, 5)  # one kink per unit, each inside the data's range [−3, 3]
+    assert len(expected) == 16 and np.all(np.abs(expected) <= 3)
+    np.testing.assert_allclose(result["kinks"], expected, atol=2e-3)
+    x, y = mlp.data.make_regression_1d(80, noise=0.1, rng=0, kind="sine")
+    np.testing.assert_array_equal(result["x"], x)
+    line = mlp.linear.fit_least_squares(x, y[:, 0])
+    assert result["linear_cost"] == pytest.approx(mlp.linear.cost(x, y[:, 0], line) / 80)
+
+
+def test_compute_is_seeded_and_smooth_activations_have_no_kinks(explorer):
+    a = explorer.compute(activation="tanh", width=8, layers=2, target="step")
+    b = explorer.compute(activation="tanh", width=8, layers=2, target="step")
+    np.testing.assert_array_equal(a["f"], b["f"])
+    assert a["kinks"] is None
+
+
+def test_wider_relu_nets_fit_the_sine_better(explorer):
+    costs = [explorer.compute(activation="relu", width=w, layers=1)["cost"] for w in (1, 4, 32)]
+    assert costs[0] > costs[1] > costs[2]
+
+
+def test_compute_rejects_an_unknown_width(explorer):
+    with pytest.raises(ValueError, match="width must be one of"):
+        explorer.compute(width=5)
+
+
+def test_compute_takes_at_most_50_ms(explorer):
+    settings = [dict(activation=a, width=w, layers=l) for a in ("relu", "sigmoid") for w in (1, 32) for l in (1, 3)]
+    times = []
+    for values in settings:
+        start = time.perf_counter()
+        explorer.compute(**values)
+        times.append(time.perf_counter() - start)
+    assert np.median(times) < 0.05
+
+
+def test_moving_a_control_updates_the_status_line(explorer):
+    explorer.controls["width"].value = 2
+    assert "of 2 units" in explorer.status.value and "kinks" in explorer.status.value
+    explorer.controls["activation"].value = "sigmoid"
+    assert "<b>sigmoid</b>" in explorer.status.value and "kinks" not in explorer.status.value
+    assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
