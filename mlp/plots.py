@@ -41,3 +41,18 @@ def scatter_jittered(ax, x, y, jitter: float = 0.15, rng=0, label: str | None = 
     style = {"s": 8, "alpha": 0.3, "linewidths": 0, "color": "C0"} | style
     ax.scatter(x, np.asarray(y) + shift, label=label, **style)
     return ax
+
+
+def plot_network_1d(ax, model, lo: float = -3.0, hi: float = 3.0, x=None, y=None, label_text: str | None = None,
+                    num: int = 600, title: str = "Network function N(x; θ)", xlabel: str = "input x (dimensionless)",
+                    ylabel: str = "output N(x; θ) (dimensionless)", **style):
+    """Draw x ↦ N(x; θ) of a network with one input and one output on [lo, hi] (and the data (x, y) if given).
+
+    model: anything with forward(X) for X of shape (num, 1), e.g. a Sequential; x, y: arrays of N numbers
+    (shapes (N,) or (N, 1)). Returns ax.
+    """
+    if x is not None and y is not None:
+        ax.scatter(np.ravel(x), np.ravel(y), s=10, color="0.45", label="training data", zorder=1)
+    grid = np.linspace(lo, hi, num)
+    ax.plot(grid, model.forward(grid[:, None])[:, 0], label=label_text, zorder=2, **style)
+    return label(ax, title, xlabel, ylabel)
