@@ -56,3 +56,20 @@ def plot_network_1d(ax, model, lo: float = -3.0, hi: float = 3.0, x=None, y=None
     grid = np.linspace(lo, hi, num)
     ax.plot(grid, model.forward(grid[:, None])[:, 0], label=label_text, zorder=2, **style)
     return label(ax, title, xlabel, ylabel)
+
+
+def plot_train_test_costs(ax, train_costs, test_steps, test_costs, label_text: str = "", color=None,
+                          log: bool = True, title: str = "Training and test cost over the iterations",
+                          ylabel: str = "mean squared error E/N"):
+    """Training cost at every iteration k (solid) and test cost at `test_steps` (dashed, same colour).
+
+    train_costs (K + 1,): E(θ(k))/N for k = 0 … K; test_costs at iterations test_steps. Log scale by
+    default; returns ax. A gap between the two curves is what the network learned about the training
+    samples that does not carry over to new ones.
+    """
+    k = np.arange(len(train_costs))
+    (line,) = ax.plot(k, train_costs, color=color, label=f"{label_text} training".strip())
+    ax.plot(test_steps, test_costs, color=line.get_color(), ls="--", label=f"{label_text} test".strip())
+    if log:
+        ax.set_yscale("log")
+    return label(ax, title, "iteration k", ylabel)
