@@ -96,9 +96,11 @@ def train_test_split(X: np.ndarray, y: np.ndarray, test_fraction: float = 0.25, 
     y = _validate.as_array(y, "y")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if isinstance(test_fraction, (str, bool)) or not np.isscalar(test_fraction) or not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be a number between 0 and 1, got {test_fraction!r}")
     order = np.random.default_rng(rng).permutation(len(X))
     n_test = max(1, round(test_fraction * len(X)))
+    if n_test >= len(X):
+        raise ValueError(f"a test_fraction of {test_fraction} leaves none of the {len(X)} samples for training: use a smaller one")
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]

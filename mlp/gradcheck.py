@@ -140,6 +140,14 @@ def _compare(name: str, analytic, numeric: np.ndarray, tolerance: float) -> Chec
                  float(numeric[worst]), tolerance)
 
 
+def _require_float64(model) -> None:
+    """Raise TypeError, saying how to fix it, unless every parameter of `model` is float64."""
+    for name, theta in getattr(model, "params", {}).items():
+        if np.asarray(theta).dtype != np.float64:
+            raise TypeError(f"gradient checks need float64 (float32 finite differences are too coarse), but parameter "
+                            f"{name!r} is {np.asarray(theta).dtype}: build the layer or network with dtype=np.float64")
+
+
 def check_layer(layer, x: np.ndarray, seed: int = 20_231, tolerance: float = TOLERANCE) -> Report:
     """Check a layer's backward against finite differences at the batch x (N, n_in), in float64.
 
@@ -149,6 +157,7 @@ def check_layer(layer, x: np.ndarray, seed: int = 20_231, tolerance: float = TOL
     dzᵀx would be symmetric and a transposed dE/dθ_w would pass unnoticed.
     Returns a Report (print it for the verdict, `assert` it in a test).
     """
+    _require_float64(layer)
     x = _validate.batch(x, "x").astype(np.float64, copy=True)
     g = np.random.default_rng(seed).standard_normal(np.shape(layer.forward(x)))
     dx = layer.backward(g)
@@ -172,6 +181,7 @@ def check_loss(loss, y_hat: np.ndarray, y: np.ndarray, tolerance: float = TOLERA
 
 def check_network(model, loss, X: np.ndarray, y: np.ndarray, tolerance: float = TOLERANCE) -> Report:
     """Check ∇E(θ) from model.backward against finite differences of E(θ) = loss(model(X), y), per parameter."""
+    _require_float64(model)
     X = np.array(X, dtype=np.float64)
 
     def cost() -> float:

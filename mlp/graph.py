@@ -167,10 +167,12 @@ class Graph:
             self.nodes.append(node)
 
         visit(output)
+        names = [node.name for node in self.nodes if type(node) is Input]
+        if len(set(names)) < len(names):
+            shared = sorted({name for name in names if names.count(name) > 1})
+            raise ValueError(f"different Input nodes share names {shared}: give each its own name=..., or pass "
+                             "one Input node wherever that variable is used (x · x is Multiply(x, x))")
         self.inputs = {node.name: node for node in self.nodes if type(node) is Input}
-        if len(self.inputs) < sum(type(node) is Input for node in self.nodes):
-            raise ValueError("two different Input nodes have the same name: give each input its own name, "
-                             "or pass the same Input node wherever that variable is used (x · x is Multiply(x, x))")
 
     def forward(self, **values: float) -> float:
         """Evaluate the graph at the given input values (by name) and return the output's value."""

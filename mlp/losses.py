@@ -27,6 +27,8 @@ class SquaredError:
         _validate.same_shape(y_hat, y, "y_hat", "y")
         if y_hat.ndim != 2:
             raise ValueError(f"y_hat and y must be batches of shape (N, m), got shape {y_hat.shape}")
+        if y_hat.size == 0:
+            raise ValueError(f"y_hat and y are empty (shape {y_hat.shape}): E needs at least one sample")
         _validate.finite(y, "y")
         self.residual = y_hat - y
         flat = self.residual.ravel()

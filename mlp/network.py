@@ -29,6 +29,8 @@ class Sequential:
         if not layers:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
+            if isinstance(layer, type) and issubclass(layer, Layer):
+                raise TypeError(f"layer {i} is the class {layer.__name__}, not a layer: write {layer.__name__}(...) with parentheses")
             if not isinstance(layer, Layer):
                 raise TypeError(f"layer {i} is a {type(layer).__name__}, not an mlp Layer (e.g. Linear(3, 4) or ReLU())")
         self.layers = layers
@@ -100,7 +102,9 @@ def fully_connected(sizes: Sequence[int], activation: str = "relu", rng=None, dt
     Example: fully_connected([11, 64, 64, 1]) has two hidden layers of 64 ReLU units.
     `rng` (seed or Generator) draws all initial weights, so a seed fixes the whole network.
     """
-    sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else None
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a list of layer widths [n_inputs, ..., n_outputs] such as [11, 64, 1], got {sizes!r}")
+    sizes = list(sizes)
     if not sizes or len(sizes) < 2:
         raise ValueError("sizes needs at least two entries [n_inputs, ..., n_outputs], e.g. [11, 64, 1]")
     sizes = [_validate.count(n, f"sizes[{i}]") for i, n in enumerate(sizes)]

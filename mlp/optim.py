@@ -88,7 +88,9 @@ def train(model, loss, X, y, step_size: float, num_steps: int, grad_tol: float |
     num_steps = _validate.count(num_steps, "num_steps", minimum=0)
     if grad_tol is not None:
         grad_tol = _validate.positive(grad_tol, "grad_tol")
-    if not (progress == "auto" or progress is False or (isinstance(progress, int) and progress > 0)):
+    if isinstance(loss, type):
+        raise TypeError(f"loss must be a loss object such as SquaredError(), got the class {loss.__name__}: add parentheses")
+    if progress is True or not (progress == "auto" or progress is False or (isinstance(progress, int) and progress > 0)):
         raise ValueError(f"progress must be 'auto', False or a positive number of steps, got {progress!r}")
     costs, norms = [], []
     start = last_print = time.perf_counter()
