@@ -153,14 +153,30 @@ def render(path: Path) -> str:
     return nbformat.writes(lecture) + "\n"
 
 
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs into one, so that saved files do not depend on
+    how the kernel happened to split a printed line into messages."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if previous and output.output_type == previous.output_type == "stream" and output.name == previous.name:
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def execute(path: Path) -> None:
     """Run the notebook at `path` top to bottom in a fresh kernel (from its folder) and save its outputs."""
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
     # timeout=None: nbclient's per-cell timeout can stall for its full length (see README, "For teachers")
-    NotebookClient(notebook, timeout=None, kernel_name="python3", store_widget_state=False,
+    NotebookClient(notebook, timeout=None, kernel_name="python3", store_widget_state=False, record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")
 
