@@ -20,7 +20,7 @@ VALUE_COLOR, GRAD_COLOR, LOCAL_COLOR, HIGHLIGHT_COLOR = "tab:green", "tab:red", 
 
 def number(value: float) -> str:
     """A number as the figures and explorer print it: up to 4 significant digits, a real minus sign."""
-    return f"{value:.4g}".replace("-", "−")
+    return f"{value + 0.0:.4g}".replace("-", "−")  # + 0.0 turns −0.0 into 0.0
 
 
 def layout(graph: Graph) -> dict[str, tuple[float, float]]:
