@@ -125,7 +125,8 @@ class ReLU(Layer):
         return np.maximum(x, 0)
 
     def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
-        return np.where(self.output > 0, dz, 0) if input_grad else None
+        # dz ⊙ 1[x > 0] as a product with the 0/1 mask: several times faster than np.where here
+        return dz * (self.output > 0) if input_grad else None
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
