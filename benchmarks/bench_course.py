@@ -1,0 +1,244 @@
+"""The course-wide performance targets, measured: notebooks, explorers, `import mlp`, kernel memory.
+
+    .venv/bin/python benchmarks/bench_course.py            # everything below
+    .venv/bin/python benchmarks/bench_course.py --pytest   # also time the real notebook test command
+    .venv/bin/python benchmarks/bench_course.py --only 01  # notebooks whose name contains "01"
+
+For every notebook found by glob (solutions/NN_*.ipynb and lectures/NN_*.ipynb, whatever exists
+when it runs), in a fresh kernel as the tests do (one kernel per notebook, started from this
+Python, working directory the notebook's folder, lectures with their exercise stubs raising):
+
+  seconds   kernel start + every cell, wall clock (target: <= 8 s each, <= 30 s for all)
+  cpu s     CPU seconds the kernel process itself used, its start included (what the notebook costs
+            when the machine is busy with other work: wall time then also holds the waiting)
+  peak MB   the kernel's peak resident memory, VmHWM, read in a cell appended after the last one
+            (target: <= 250 MB)
+
+Then, in solution notebooks, every `mlp.explore.Explorer` alive in the kernel has each control
+moved through a few values (sliders: min, middle, max; dropdowns and toggles: every option); the
+largest `last_compute_seconds` is reported (target: <= 50 ms), next to the whole update with the
+figure drawn. Finally `import mlp` is timed inside fresh interpreters, after `import numpy`
+(target: <= 100 ms), and sys.modules is checked for matplotlib and ipywidgets.
+
+Timings are wall-clock on a shared machine: the load average is printed with them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"notebook_s": 8.0, "total_s": 30.0, "peak_mb": 250.0, "compute_ms": 50.0, "import_ms": 100.0}
+
+# Appended after a notebook's last cell: the kernel's peak memory and CPU time so far.
+PEAK_CELL = """\
+import json as _json, resource as _resource
+with open("/proc/self/status") as _status:
+    _hwm = [int(line.split()[1]) for line in _status if line.startswith("VmHWM")][0]
+_usage = _resource.getrusage(_resource.RUSAGE_SELF)
+print("BENCH " + _json.dumps({"peak_mb": _hwm / 1024, "cpu_s": _usage.ru_utime + _usage.ru_stime}))
+"""
+
+# Appended to solution notebooks: move every control of every live Explorer and time the updates.
+EXPLORER_CELL = """\
+import gc as _gc, json as _json, time as _time
+from mlp.explore import Explorer as _Explorer
+
+def _values(control):
+    options = getattr(control, "options", None)
+    if options:
+        return [o[1] if isinstance(o, tuple) else o for o in options]
+    if isinstance(control.value, bool):
+        return [not control.value, control.value]
+    if hasattr(control, "min") and hasattr(control, "max") and not isinstance(control.value, tuple):
+        low, high = control.min, control.max
+        if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
+            low, high = control.base ** low, control.base ** high
+        middle = (low + high) / 2
+        if isinstance(control.value, int):
+            middle = int(middle)
+        return [low, middle, high, control.value]
+    return []
+
+_report, _errors = [], []
+for _explorer in [o for o in _gc.get_objects() if isinstance(o, _Explorer)]:
+    _computes, _updates = [], []
+    for _name, _control in _explorer.controls.items():
+        _start_value = _control.value
+        for _value in _values(_control):
+            if _value == _control.value:
+                continue
+            _start = _time.perf_counter()
+            try:
+                _control.value = _value          # the observer runs update(): compute, then draw
+            except Exception as _error:
+                _errors.append(f"{type(_explorer).__name__}.{_name}={_value!r}: {type(_error).__name__}: {_error}")
+                continue
+            _updates.append(_time.perf_counter() - _start)
+            _computes.append(_explorer.last_compute_seconds)
+        _control.value = _start_value
+    if _computes:
+        _report.append({"explorer": type(_explorer).__name__, "updates": len(_computes),
+                        "max_compute_ms": 1e3 * max(_computes), "median_compute_ms": 1e3 * sorted(_computes)[len(_computes) // 2],
+                        "max_update_ms": 1e3 * max(_updates)})
+print("BENCH " + _json.dumps({"explorers": _report, "explorer_errors": _errors}))
+"""
+
+
+def notebooks(only: str | None) -> list[Path]:
+    found = sorted(ROOT.glob("solutions/[0-9][0-9]_*.ipynb")) + sorted(ROOT.glob("lectures/[0-9][0-9]_*.ipynb"))
+    return [p for p in found if only is None or only in p.name]
+
+
+def bench_lines(cell) -> dict:
+    """The JSON printed after "BENCH " by an appended cell."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            raise RuntimeError(f"benchmark cell failed: {output['ename']}: {output['evalue']}")
+        for line in output.get("text", "").splitlines():
+            if line.startswith("BENCH "):
+                return json.loads(line[len("BENCH "):])
+    raise RuntimeError("benchmark cell printed nothing")
+
+
+def run_notebook(path: Path, probe_explorers: bool) -> dict:
+    """Execute one notebook in a fresh kernel; time it, then read peak memory and explorer timings."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    with client.setup_kernel(stderr=subprocess.DEVNULL):  # the kernel's own log lines, not cell output
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        errors = [i for i, c in enumerate(nb.cells)
+                  if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+        extra = [PEAK_CELL] + ([EXPLORER_CELL] if probe_explorers else [])
+        results = {}
+        for source in extra:
+            cell = nbformat.v4.new_code_cell(source)
+            nb.cells.append(cell)
+            client.execute_cell(cell, len(nb.cells) - 1)
+            results.update(bench_lines(cell))
+    return {"notebook": f"{path.parent.name}/{path.name}", "seconds": seconds, "error_cells": errors, **results}
+
+
+IMPORT_PROBE = """\
+import time, numpy
+wall, cpu = time.perf_counter(), time.thread_time()
+import mlp
+print(1e3 * (time.perf_counter() - wall), 1e3 * (time.thread_time() - cpu))
+"""
+
+
+def import_overhead(repeats: int = 9) -> dict:
+    """Milliseconds of `import mlp` after `import numpy`, timed inside fresh interpreters (medians).
+
+    wall: elapsed time; cpu: the importing thread's own CPU time (blind to other processes, and to
+    OpenBLAS's threads, which numpy starts and which spin for a while).
+    """
+    walls, cpus = [], []
+    for _ in range(repeats):
+        done = subprocess.run([sys.executable, "-c", IMPORT_PROBE], check=True, cwd=ROOT, capture_output=True, text=True)
+        wall, cpu = map(float, done.stdout.split())
+        walls.append(wall)
+        cpus.append(cpu)
+    check = subprocess.run(
+        [sys.executable, "-c", "import sys, mlp; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"],
+        check=True, cwd=ROOT, capture_output=True, text=True)
+    return {"extra_wall_ms": statistics.median(walls), "extra_cpu_ms": statistics.median(cpus),
+            "heavy_modules_loaded": check.stdout.strip()}
+
+
+def pytest_time(paths: list[Path]) -> tuple[float, str]:
+    """Wall time of the notebook tests as the suite runs them (pytest + nbval, strict/lax by folder)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", *map(str, paths)], cwd=ROOT,
+                          capture_output=True, text=True)
+    last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    return time.perf_counter() - start, last
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", help="only notebooks whose file name contains this text")
+    parser.add_argument("--pytest", action="store_true", help="also time `pytest -q solutions lectures` (nbval)")
+    parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    args = parser.parse_args()
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average before: "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    paths = notebooks(args.only)
+    rows = []
+    print(f"\n{'notebook':<38}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}  notes")
+    for path in paths:
+        row = run_notebook(path, probe_explorers=path.parent.name == "solutions")
+        rows.append(row)
+        notes = f"{len(row['error_cells'])} cells raised" if row["error_cells"] else ""
+        print(f"{row['notebook']:<38}{row['seconds']:9.2f}{row['cpu_s']:8.2f}{row['peak_mb']:9.0f}  {notes}", flush=True)
+    explorers = [dict(e, notebook=r["notebook"]) for r in rows for e in r.get("explorers", [])]
+    for r in rows:
+        for error in r.get("explorer_errors", []):
+            print(f"  explorer update raised in {r['notebook']}: {error}")
+    if explorers:
+        print(f"\n{'explorer':<28}{'notebook':<38}{'updates':>8}{'max compute ms':>16}{'median':>8}{'max update ms':>15}")
+        for e in explorers:
+            print(f"{e['explorer']:<28}{e['notebook']:<38}{e['updates']:8d}{e['max_compute_ms']:16.1f}"
+                  f"{e['median_compute_ms']:8.1f}{e['max_update_ms']:15.0f}")
+    imports = import_overhead()
+    print(f"\nimport mlp after import numpy: {imports['extra_wall_ms']:.0f} ms wall, {imports['extra_cpu_ms']:.0f} ms cpu "
+          f"(medians of 9 fresh interpreters); matplotlib/ipywidgets loaded by `import mlp`: "
+          f"{imports['heavy_modules_loaded']}")
+
+    print("\ntargets")
+    if rows:
+        total = sum(r["seconds"] for r in rows)
+        slowest = max(rows, key=lambda r: r["seconds"])
+        heaviest = max(rows, key=lambda r: r["peak_mb"])
+        print(f"  all {len(rows)} notebooks: {total:.1f} s (<= {TARGETS['total_s']:.0f} s): "
+              f"{verdict(total <= TARGETS['total_s'])}")
+        print(f"  slowest notebook: {slowest['notebook']} {slowest['seconds']:.1f} s "
+              f"(<= {TARGETS['notebook_s']:.0f} s): {verdict(slowest['seconds'] <= TARGETS['notebook_s'])}")
+        print(f"  largest kernel peak memory: {heaviest['notebook']} {heaviest['peak_mb']:.0f} MB "
+              f"(<= {TARGETS['peak_mb']:.0f} MB): {verdict(heaviest['peak_mb'] <= TARGETS['peak_mb'])}")
+        solution_errors = [r["notebook"] for r in rows if r["notebook"].startswith("solutions") and r["error_cells"]]
+        if solution_errors:
+            print(f"  solutions with errors (their times are not representative): {', '.join(solution_errors)}")
+    else:
+        print("  no notebooks found")
+    if explorers:
+        worst = max(explorers, key=lambda e: e["max_compute_ms"])
+        print(f"  slowest explorer compute: {worst['explorer']} {worst['max_compute_ms']:.1f} ms "
+              f"(<= {TARGETS['compute_ms']:.0f} ms): {verdict(worst['max_compute_ms'] <= TARGETS['compute_ms'])}")
+    else:
+        print("  no explorers found in the solution notebooks")
+    print(f"  import mlp on top of numpy: {imports['extra_wall_ms']:.0f} ms wall, {imports['extra_cpu_ms']:.0f} ms cpu "
+          f"(<= {TARGETS['import_ms']:.0f} ms): "
+          f"{verdict(imports['extra_wall_ms'] <= TARGETS['import_ms'] and imports['heavy_modules_loaded'] == '[]')}")
+    summary = {"notebooks": rows, "explorers": explorers, "import": imports}
+    if args.pytest and paths:
+        seconds, last = pytest_time(paths)
+        summary["pytest_s"] = seconds
+        print(f"  pytest -q {' '.join(str(p.relative_to(ROOT)) for p in paths)}:\n"
+              f"    {seconds:.1f} s wall (<= {TARGETS['total_s']:.0f} s): {verdict(seconds <= TARGETS['total_s'])}; "
+              f"pytest said: {last}")
+    print(f"load average after: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
