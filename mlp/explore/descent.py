@@ -137,8 +137,8 @@ class DescentExplorer(Explorer):
         strip.axvspan(2, 2.25, color="tab:red", alpha=0.15)
         for mark, name in ((1, "1/L"), (2, "2/L")):
             strip.axvline(mark, color="black", linewidth=1)
-            strip.annotate(name, (mark, 0.5), xytext=(4, 0), textcoords="offset points", va="center")
-        strip.plot([tau_L], [0.5], marker="v", markersize=10, color=COLORS[0])
+            strip.annotate(name, (mark, 0.75), xytext=(4, 0), textcoords="offset points", va="center")
+        strip.plot([tau_L], [0.3], marker="v", markersize=10, color=COLORS[0])
         strip.set_xlim(0, 2.25)
         strip.set_ylim(0, 1)
         strip.set_yticks([])
