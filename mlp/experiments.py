@@ -84,7 +84,8 @@ def run(sizes, activation: str, step_size: float, num_steps: int, train, test, r
 
     train, test: pairs (X, y) with X (N, d) and y (N, 1). The network is trained with `mlp.train`
     (mean squared error, step size τ = step_size) in chunks of `every` steps (default: one chunk),
-    and the test cost is measured between chunks; chunking does not change θ(k).
+    and the test cost is measured between chunks; chunking changes neither θ(k) nor when a
+    divergence is detected.
     progress: a multiple of `every`; prints the training and the test cost every `progress` steps.
     A divergence is reported in `Run.diverged` (and printed with progress) instead of raised, so
     that a comparison of several step sizes can show it.
@@ -116,9 +117,13 @@ def run(sizes, activation: str, step_size: float, num_steps: int, train, test, r
     while done < num_steps:
         chunk = min(every, num_steps - done)
         try:
-            history = train_model(model, loss, X, y, step_size, chunk, progress=False)
+            # blowup relative to E(θ(0)) of the whole run, as one call of mlp.train would have it
+            history = train_model(model, loss, X, y, step_size, chunk, progress=False,
+                                  blowup=1e8 * train_costs[0] / max(train_costs[-1], 1e-300))
         except DivergenceError as error:
             diverged = f"diverged between steps {done} and {done + chunk}: {error}"
+            if done:
+                diverged += f" (that step is counted from step {done}, where the last chunk of training began)"
             if progress:
                 print(f"step {done + chunk:>5}/{num_steps}   diverged: τ = {step_size:g} is too large")
             break

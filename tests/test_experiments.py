@@ -1,5 +1,7 @@
 """mlp.experiments: training in chunks gives mlp.train's trajectory, costs are mean squared errors,
 divergence is reported, not raised, and bad input is refused with a clear message."""
+import re
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,21 @@ def test_divergence_is_reported_not_raised(split, capsys):
     assert "diverged: τ = 50 is too large" in capsys.readouterr().out
     assert "diverged" in experiments.table([run])
     assert "diverged" in repr(run)
+
+
+def test_a_slow_divergence_is_caught_at_the_same_step_as_by_one_call_of_mlp_train(split):
+    (X, y), test = split
+    A = mlp.linear.add_bias_column(X)
+    L = np.linalg.eigvalsh(2 * A.T @ A / len(X)).max()   # E/N of a linear net grows ~1.2x per step at τ = 2.2/L
+    tau = 2.2 / L
+    with pytest.raises(mlp.DivergenceError, match=r"diverged at step (\d+)") as error:
+        trained([3, 1], "relu", tau, 400, X, y)
+    k = int(re.search(r"at step (\d+)", str(error.value)).group(1))
+    run = experiments.run([3, 1], "relu", tau, 400, train=(X, y), test=test, every=10)
+    start = k - k % 10 if k % 10 else k - 10
+    assert f"diverged between steps {start} and {start + 10}" in run.diverged
+    assert f"counted from step {start}" in run.diverged
+    assert len(run.train_costs) == start + 1
 
 
 def test_fit_linear_is_least_squares_measured_per_sample(split):
