@@ -112,7 +112,7 @@ def check_stability(stability, label: str = "Exercise 5.2") -> None:
         fail(label, f"your largest stable τ is 1/L = {tau_got:.6g}: τ = 1/L is safe, but every step still lowers E up to 2/L")
     if not np.isclose(tau_got, 2 / L, rtol=1e-6):
         fail(label, f"your largest stable τ = {tau_got:.6g}, but it should be 2/L = {2 / L:.6g}")
-    passed(label, f"L = {L:.6g} and every τ < 2/L = {2 / L:.4g} lowers E at every step.")
+    passed(label, "L is the largest eigenvalue of ∇²E = 2AᵀA, and every τ < 2/L lowers E at every step.")
 
 
 # --- Exercise 5.3: predict divergence ----------------------------------------------------------------
