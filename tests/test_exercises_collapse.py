@@ -61,7 +61,7 @@ def test_collapse_lets_the_stub_raise():
 
 def test_rank_bound_accepts_min_and_explains_the_hidden_widths_mistake(capsys):
     check_rank_bound(rank_bound)
-    assert "✔ Exercise 2.2" in capsys.readouterr().out
+    assert "✔ Exercise 2.3" in capsys.readouterr().out
     with pytest.raises(ExerciseError, match="input and output"):
         check_rank_bound(lambda sizes: min(sizes[1:-1]) if len(sizes) > 2 else min(sizes))
     with pytest.raises(ExerciseError, match="can reach rank"):
@@ -76,7 +76,7 @@ def best_cost(X, y):
 
 def test_best_stack_cost_accepts_least_squares_and_explains_mistakes(capsys):
     check_best_stack_cost(best_cost)
-    assert "✔ Exercise 2.3" in capsys.readouterr().out
+    assert "✔ Exercise 2.2" in capsys.readouterr().out
     with pytest.raises(ExerciseError, match="summed cost"):
         check_best_stack_cost(lambda X, y: best_cost(X, y) * len(X))
 

@@ -68,8 +68,8 @@ def check_collapse(student_collapse) -> None:
 
 
 def check_rank_bound(student_rank_bound) -> None:
-    """Exercise 2.2: student_rank_bound(sizes) -> the largest possible rank of W_L ⋯ W_1."""
-    label = "Exercise 2.2"
+    """Exercise 2.3: student_rank_bound(sizes) -> the largest possible rank of W_L ⋯ W_1."""
+    label = "Exercise 2.3"
     cases = ([3, 1, 3], [2, 5, 3], [6, 4, 5, 6], [4, 7, 9], [3, 3], [5, 8, 2], [9, 6, 2, 7, 8])
     for sizes in cases:
         answer = _call(label, student_rank_bound, list(sizes))
@@ -87,8 +87,8 @@ def check_rank_bound(student_rank_bound) -> None:
 
 
 def check_best_stack_cost(student_best_stack_cost) -> None:
-    """Exercise 2.3: student_best_stack_cost(X, y) -> the lowest mean cost E/N any stack of Linear layers can reach."""
-    label = "Exercise 2.3"
+    """Exercise 2.2: student_best_stack_cost(X, y) -> the lowest mean cost E/N any stack of Linear layers can reach."""
+    label = "Exercise 2.2"
     rng = np.random.default_rng(5)
     X = rng.standard_normal((40, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 3.0 + 0.3 * rng.standard_normal(40)
