@@ -61,7 +61,7 @@ def _label(ax, x, y, points_up, text, color, va, size, bold=False):
 
 def draw_graph(ax, graph: Graph, values: dict[str, float] | None = None, grads: dict[str, float] | None = None,
                highlight: str | None = None, local: bool = False,
-               title: str = "Compute graph of L = ((x + y)·z − 1)²"):
+               title: str | None = None):
     """Draw `graph` into `ax`; returns ax.
 
     values, grads: {node name: number} to show; by default every node's `.value` and `.grad`
@@ -69,6 +69,7 @@ def draw_graph(ax, graph: Graph, values: dict[str, float] | None = None, grads: 
         ones known so far.
     highlight: name of a node to draw in orange (the node the current step works on).
     local: also write each edge's local gradient ∂b/∂a (purple) beside the gradient it sends back.
+    title: defaults to "Compute graph of <output name>".
     Edge gradients need the nodes' values (they are read from the graph's nodes, as backward does).
     """
     if not isinstance(graph, Graph):
@@ -131,7 +132,7 @@ def draw_graph(ax, graph: Graph, values: dict[str, float] | None = None, grads: 
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(title)
+    ax.set_title(title or f"Compute graph of {output}")
     legend = f"forward pass → values (green)      ← backward pass: gradients ∂{output}/∂· (red)"
     ax.set_xlabel(legend + ("\nlocal gradient of each edge a → b: ∂b/∂a (purple)" if local else ""))
     return ax
