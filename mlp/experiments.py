@@ -3,6 +3,7 @@
     run(sizes, activation, step_size, num_steps, train, test)   one fully connected network
     fit_linear(train, test)                                     linear regression, for comparison
     table(runs)                                                 their costs side by side, as text
+    mse(model, X, y)                                            the mean squared error of a network
 
 `train` and `test` are pairs (X, y) with X (N, d) and y (N, 1), as `mlp.train` takes them. All
 costs are mean squared errors per sample, E(θ)/N = (1/N) Σ_j (N(x_j; θ) − y_j)², so a training
