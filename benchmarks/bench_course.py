@@ -20,7 +20,8 @@ largest `last_compute_seconds` is reported (target: <= 50 ms), next to the whole
 figure drawn. Finally `import mlp` is timed inside fresh interpreters, after `import numpy`
 (target: <= 100 ms), and sys.modules is checked for matplotlib and ipywidgets.
 
-Timings are wall-clock on a shared machine: the load average is printed with them.
+On a shared machine wall-clock times also hold the waiting for other processes: the load average
+is printed with them, and each target is judged on the wall clock and on CPU time.
 """
 from __future__ import annotations
 
@@ -159,13 +160,17 @@ def import_overhead(repeats: int = 9) -> dict:
             "heavy_modules_loaded": check.stdout.strip()}
 
 
-def pytest_time(paths: list[Path]) -> tuple[float, str]:
-    """Wall time of the notebook tests as the suite runs them (pytest + nbval, strict/lax by folder)."""
-    start = time.perf_counter()
+def pytest_time(paths: list[Path]) -> tuple[float, float, str]:
+    """Wall and CPU seconds (pytest and its kernels) of the notebook tests as the suite runs them."""
+    import resource
+
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", *map(str, paths)], cwd=ROOT,
                           capture_output=True, text=True)
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
-    return time.perf_counter() - start, last
+    return wall, cpu, last
 
 
 def verdict(ok: bool) -> str:
@@ -203,17 +208,22 @@ def main() -> None:
           f"(medians of 9 fresh interpreters); matplotlib/ipywidgets loaded by `import mlp`: "
           f"{imports['heavy_modules_loaded']}")
 
-    print("\ntargets")
+    print("\ntargets (wall clock, and the CPU time that is left when waiting for other processes is taken out)")
     if rows:
         total = sum(r["seconds"] for r in rows)
+        total_cpu = sum(r["cpu_s"] for r in rows)
         slowest = max(rows, key=lambda r: r["seconds"])
+        slowest_cpu = max(rows, key=lambda r: r["cpu_s"])
         heaviest = max(rows, key=lambda r: r["peak_mb"])
-        print(f"  all {len(rows)} notebooks: {total:.1f} s (<= {TARGETS['total_s']:.0f} s): "
-              f"{verdict(total <= TARGETS['total_s'])}")
-        print(f"  slowest notebook: {slowest['notebook']} {slowest['seconds']:.1f} s "
-              f"(<= {TARGETS['notebook_s']:.0f} s): {verdict(slowest['seconds'] <= TARGETS['notebook_s'])}")
-        print(f"  largest kernel peak memory: {heaviest['notebook']} {heaviest['peak_mb']:.0f} MB "
-              f"(<= {TARGETS['peak_mb']:.0f} MB): {verdict(heaviest['peak_mb'] <= TARGETS['peak_mb'])}")
+        limit = TARGETS["total_s"]
+        print(f"  all {len(rows)} notebooks (<= {limit:.0f} s): {total:.1f} s wall {verdict(total <= limit)}, "
+              f"{total_cpu:.1f} s cpu {verdict(total_cpu <= limit)}")
+        limit = TARGETS["notebook_s"]
+        print(f"  slowest notebook (<= {limit:.0f} s): {slowest['notebook']} {slowest['seconds']:.1f} s wall "
+              f"{verdict(slowest['seconds'] <= limit)}; {slowest_cpu['notebook']} {slowest_cpu['cpu_s']:.1f} s cpu "
+              f"{verdict(slowest_cpu['cpu_s'] <= limit)}")
+        print(f"  largest kernel peak memory (<= {TARGETS['peak_mb']:.0f} MB): {heaviest['notebook']} "
+              f"{heaviest['peak_mb']:.0f} MB {verdict(heaviest['peak_mb'] <= TARGETS['peak_mb'])}")
         solution_errors = [r["notebook"] for r in rows if r["notebook"].startswith("solutions") and r["error_cells"]]
         if solution_errors:
             print(f"  solutions with errors (their times are not representative): {', '.join(solution_errors)}")
@@ -221,20 +231,21 @@ def main() -> None:
         print("  no notebooks found")
     if explorers:
         worst = max(explorers, key=lambda e: e["max_compute_ms"])
-        print(f"  slowest explorer compute: {worst['explorer']} {worst['max_compute_ms']:.1f} ms "
-              f"(<= {TARGETS['compute_ms']:.0f} ms): {verdict(worst['max_compute_ms'] <= TARGETS['compute_ms'])}")
+        print(f"  slowest explorer compute (<= {TARGETS['compute_ms']:.0f} ms): {worst['explorer']} "
+              f"{worst['max_compute_ms']:.1f} ms {verdict(worst['max_compute_ms'] <= TARGETS['compute_ms'])}")
     else:
         print("  no explorers found in the solution notebooks")
-    print(f"  import mlp on top of numpy: {imports['extra_wall_ms']:.0f} ms wall, {imports['extra_cpu_ms']:.0f} ms cpu "
-          f"(<= {TARGETS['import_ms']:.0f} ms): "
-          f"{verdict(imports['extra_wall_ms'] <= TARGETS['import_ms'] and imports['heavy_modules_loaded'] == '[]')}")
+    limit, clean = TARGETS["import_ms"], imports["heavy_modules_loaded"] == "[]"
+    print(f"  import mlp on top of numpy (<= {limit:.0f} ms, no matplotlib/ipywidgets): "
+          f"{imports['extra_wall_ms']:.0f} ms wall {verdict(imports['extra_wall_ms'] <= limit and clean)}, "
+          f"{imports['extra_cpu_ms']:.0f} ms cpu {verdict(imports['extra_cpu_ms'] <= limit and clean)}")
     summary = {"notebooks": rows, "explorers": explorers, "import": imports}
     if args.pytest and paths:
-        seconds, last = pytest_time(paths)
-        summary["pytest_s"] = seconds
-        print(f"  pytest -q {' '.join(str(p.relative_to(ROOT)) for p in paths)}:\n"
-              f"    {seconds:.1f} s wall (<= {TARGETS['total_s']:.0f} s): {verdict(seconds <= TARGETS['total_s'])}; "
-              f"pytest said: {last}")
+        wall, cpu, last = pytest_time(paths)
+        summary["pytest"] = {"wall_s": wall, "cpu_s": cpu, "said": last}
+        print(f"  pytest -q on these {len(paths)} notebooks (<= {TARGETS['total_s']:.0f} s): {wall:.1f} s wall "
+              f"{verdict(wall <= TARGETS['total_s'])}, {cpu:.1f} s cpu (pytest and its kernels) "
+              f"{verdict(cpu <= TARGETS['total_s'])}; pytest said: {last}")
     print(f"load average after: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1))

@@ -178,8 +178,8 @@ def check_same_gradients(reference: list[np.ndarray], other: list[np.ndarray], w
                                    err_msg=f"{who} disagrees with mlp on gradient {k}")
 
 
-def time_round_robin(steps: dict, repeats: int, clock, warmup: int = 3) -> dict[str, float]:
-    """Median seconds per call of each step function, calling them in turn `repeats` times."""
+def time_round_robin(steps: dict, repeats: int, clock, warmup: int = 3) -> dict[str, np.ndarray]:
+    """Seconds per call of each step function, calling them in turn `repeats` times (one row per round)."""
     for step in steps.values():
         for _ in range(warmup):
             step()
@@ -189,7 +189,7 @@ def time_round_robin(steps: dict, repeats: int, clock, warmup: int = 3) -> dict[
             start = clock()
             step()
             times[name].append(clock() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return {name: np.array(t) for name, t in times.items()}
 
 
 def time_train(model, X, y, num_steps: int, clock) -> float:
@@ -238,7 +238,8 @@ def main(args: argparse.Namespace) -> None:
           + ", ".join(f"{k}={v}" for k, v in env.items()))
     print(f"median milliseconds ({clock_name} clock) per full-batch gradient-descent step; "
           "ratios < 1 mean mlp is faster\n")
-    header = f"{'size':<7}{'dtype':<9}{'floor':>9}{'mlp':>9}{'torch':>9}{'mlp/floor':>11}{'mlp/torch':>11}{'train()':>10}"
+    header = (f"{'size':<7}{'dtype':<9}{'floor':>9}{'mlp':>9}{'torch':>9}{'mlp/floor':>11}{'(q1-q3)':>12}"
+              f"{'mlp/torch':>11}{'train()':>10}{'reps':>6}")
     print(header)
     print("-" * len(header))
     for size in args.sizes:
@@ -253,18 +254,23 @@ def main(args: argparse.Namespace) -> None:
                 check_same_gradients(reference, torch_step.gradients(), "torch", dtype)
                 steps["torch"] = torch_step.step
             once = time_round_robin(steps, repeats=1, clock=clock, warmup=1)
-            repeats = args.repeats or int(np.clip(2.0 / sum(once.values()), 7, 200))
-            t = time_round_robin(steps, repeats, clock)
+            repeats = args.repeats or int(np.clip(2.0 / sum(t[0] for t in once.values()), 7, 200))
+            rounds = time_round_robin(steps, repeats, clock)
+            t = {name: float(np.median(r)) for name, r in rounds.items()}
+            # spread: quartiles of mlp/floor taken round by round (both timed back to back)
+            q1, q3 = np.percentile(rounds["mlp"] / rounds["floor"], [25, 75])
             assert all(np.isfinite(p).all() for p in model.params.values()), "the weights blew up while timing"
             per_train_step = time_train(model, X, y, max(repeats // 2, 3), clock)
             ms = {k: 1e3 * v for k, v in t.items()}
             torch_ms = f"{ms['torch']:9.2f}" if "torch" in ms else f"{'-':>9}"
             vs_torch = f"{t['mlp'] / t['torch']:11.2f}" if "torch" in t else f"{'-':>11}"
             print(f"{size:<7}{dtype:<9}{ms['floor']:9.2f}{ms['mlp']:9.2f}{torch_ms}"
-                  f"{t['mlp'] / t['floor']:11.2f}{vs_torch}{1e3 * per_train_step:10.2f}", flush=True)
-    print(f"\n{repeats if args.repeats else 'up to 200'} repetitions after warm-up, round-robin; gradients of "
-          "floor" + (" and torch" if torch is not None else "") + " checked against mlp before timing. "
-          "train(): ms per step inside mlp.train (adds ‖∇E‖ and divergence checks).")
+                  f"{t['mlp'] / t['floor']:11.2f}{f'({q1:.2f}-{q3:.2f})':>12}{vs_torch}{1e3 * per_train_step:10.2f}"
+                  f"{repeats:6d}", flush=True)
+    print("\nreps: timed rounds after 3 warm-up steps, round-robin; ratios are of medians, (q1-q3) the "
+          "quartiles of mlp/floor round by round.\nGradients of the floor" + (" and torch" if torch is not None else "")
+          + " were checked against mlp (assert_allclose) before timing. train(): ms per step inside "
+          "mlp.train, which adds ‖∇E‖ and the divergence checks.")
 
 
 if __name__ == "__main__":
