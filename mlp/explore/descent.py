@@ -39,7 +39,7 @@ class Landscape:
     theta0: np.ndarray
 
 
-def landscape(x: np.ndarray, y: np.ndarray, theta0=(0.0, 0.0), num: int = 80) -> Landscape:
+def landscape(x: np.ndarray, y: np.ndarray, theta0=(0.0, 0.0), num: int = 60) -> Landscape:
     """The Landscape of the one-feature regression x (N, 1), y (N,) on a square window that frames
     θ(0), θ̂ and the first step with τ = 2/L (the widest swing a stable τ makes), with a margin.
 
@@ -120,7 +120,9 @@ class DescentExplorer(Explorer):
 
     def draw(self, fig, result: dict) -> None:
         land, tau_L = result["landscape"], result["tau_times_L"]
-        grid = fig.add_gridspec(2, 2, height_ratios=[5, 1])
+        fig.set_layout_engine("none")  # fixed margins: constrained layout would triple the drawing time
+        grid = fig.add_gridspec(2, 2, height_ratios=[5, 1], left=0.07, right=0.98, top=0.94, bottom=0.1,
+                                wspace=0.3, hspace=0.45)
         paths, curve, strip = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
         draw_contours(paths, land, self.units[result["features"]], f"Path θ(k) on the contours of E ({result['features']} alcohol)")
         draw_path(paths, result["trajectory"], f"τ = {tau_L:.2f}/L", COLORS[0])
