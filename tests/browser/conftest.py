@@ -7,8 +7,9 @@ install, and the summary says so in capitals: a skip is never a pass.
 
 The server runs from the project's environment on a free loopback port with a token, from a
 temporary copy of the notebooks, with hermetic Jupyter directories, no autosave and no news; it is
-stopped at the end of the session whatever happens. Each notebook gets its own browser page and
-kernel, both closed after its test; a failing test leaves a screenshot in test-artifacts/.
+stopped at the end of the session whatever happens. Lab is loaded once in one browser page; each
+test opens its notebook there (with its own kernel) and closes it and shuts the kernel down after;
+a failing test leaves a screenshot in test-artifacts/.
 """
 from __future__ import annotations
 
@@ -103,14 +104,11 @@ def _free_port() -> int:
 
 
 class LabServer:
-    """A running JupyterLab: `url(path)` opens a notebook, `api(method, path)` talks to the REST API."""
+    """A running JupyterLab at `base` (token auth); `api(method, path)` talks to its REST API."""
 
     def __init__(self, base: str, token: str, root: Path) -> None:
         self.base, self.token, self.root = base, token, root
         self.stopping: list[threading.Thread] = []
-
-    def url(self, path: str) -> str:
-        return f"{self.base}/lab/tree/{path}?reset&token={self.token}"
 
     def api(self, method: str, path: str, body: dict | None = None):
         request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
@@ -205,23 +203,58 @@ def browser_context(browser):
         context.close()
 
 
-@pytest.fixture
-def page(request, browser_context, lab):
-    """A fresh browser tab; on failure a screenshot goes to test-artifacts/<test id>.png.
-    Afterwards the page is closed and the notebook's kernel shut down."""
+def _open_lab(page, lab: LabServer) -> None:
+    page.goto(f"{lab.base}/lab?reset&token={lab.token}")
+    page.locator(".jp-DirListing-item").first.wait_for(timeout=90_000)
+
+
+def _close_notebooks(page) -> None:
+    """Close every notebook tab, discarding changes (autosave is off, so nothing was saved)."""
+    panels = page.locator(".jp-NotebookPanel")
+    while panels.count():
+        page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+        discard = page.locator(".jp-Dialog button", has_text="Discard")
+        try:
+            discard.wait_for(timeout=3_000)
+            discard.click()
+        except Exception:
+            pass  # no unsaved changes, so no dialog
+        panels.first.wait_for(state="detached", timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser_context, lab):
+    """One JupyterLab page for the session: notebooks are opened in it one after another."""
     page = browser_context.new_page()
+    _open_lab(page, lab)
     try:
         yield page
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def page(request, lab_page, lab):
+    """The Lab page with no notebook open. After the test (on failure, once a screenshot is in
+    test-artifacts/<test id>.png) its notebooks are closed and their kernels shut down; if that
+    fails, Lab is loaded afresh so that the next test starts clean."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
+    screenshot = ARTIFACTS / f"{name}.png"
+    screenshot.unlink(missing_ok=True)  # a stale one from an earlier run would mislead
+    try:
+        yield lab_page
     finally:
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
             ARTIFACTS.mkdir(exist_ok=True)
-            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
             try:
-                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                lab_page.screenshot(path=str(screenshot))
             except Exception as error:  # a screenshot must not hide the real failure
                 print(f"could not save a screenshot: {error}")
-        page.close()
+        try:
+            _close_notebooks(lab_page)
+        except Exception:
+            _open_lab(lab_page, lab)
         lab.shutdown_kernels()
 
 

@@ -59,13 +59,16 @@ def _has_widget(path: Path) -> bool:
 
 
 def run_all(page, lab, folder: str, path: Path, allowed: set[int] = frozenset()):
-    """Open folder/<notebook> in Lab, wait for the kernel, Run All, and wait until every code cell has
+    """Open folder/<notebook> in Lab (File > Open from Path), wait for the kernel, Run All, and wait until every code cell has
     run or a cell outside `allowed` shows an error. Returns (notebook on disk, cells' states in the page,
     indices of code cells that never ran)."""
     nb = nbformat.read(path, as_version=4)
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
-    lab.start_kernel(f"{folder}/{path.name}")  # starts while Lab loads in the page
-    page.goto(lab.url(f"{folder}/{path.name}"))
+    lab.start_kernel(f"{folder}/{path.name}")  # Lab connects to this kernel when it opens the notebook
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name="Open from Path…").click()
+    page.locator(".jp-Dialog input").fill(f"{folder}/{path.name}")
+    page.locator(".jp-Dialog input").press("Enter")
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=LOAD_SECONDS * 1000)
     status = page.locator("#jp-main-statusbar")
     status.get_by_text(re.compile(r"Python 3 \(ipykernel\)\s*\|\s*Idle")).wait_for(timeout=LOAD_SECONDS * 1000)
