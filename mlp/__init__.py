@@ -9,8 +9,11 @@ Modules, in the order of the lecture:
     mlp.optim      gradient descent θ(k+1) = θ(k) − τ ∇E(θ(k)) and train()
     mlp.graph      scalar compute graphs: the lecture's backpropagation example
     mlp.gradcheck  finite-difference gradient checks
-Plots (mlp.plots) and interactive explorers (mlp.explore) import matplotlib / ipywidgets and
-are loaded only when used.
+Topic modules the notebooks import by name: mlp.collapse (stacked affine layers as one map),
+mlp.descent (curvature L, 2/L and trajectories of the linear-regression cost), mlp.experiments
+(training and comparing configurations), and mlp.exercises.<topic> (the exercise checks).
+Plots (mlp.plots, mlp.graph_plot) and interactive explorers (mlp.explore.<topic>) import
+matplotlib / ipywidgets and are loaded only when used.
 """
 from . import data, gradcheck, graph, layers, linear, losses, network, optim
 from .layers import Identity, Linear, ReLU, Sigmoid, Tanh

@@ -90,7 +90,7 @@ class Sequential:
         rows = []
         for i, layer in enumerate(self.layers):
             count = f"{layer.n_params:,} parameters" if layer.params else ""
-            rows.append(f"  ({i}) {layer!r:<24}{count:>20}")
+            rows.append(f"  ({i}) {layer!r:<24}{count:>20}".rstrip())
         return "Sequential(\n" + "\n".join(rows) + f"\n)  {self.n_params:,} parameters in total"
 
 
