@@ -59,9 +59,9 @@ def _has_widget(path: Path) -> bool:
 
 
 def run_all(page, lab, folder: str, path: Path, allowed: set[int] = frozenset()):
-    """Open folder/<notebook> in Lab (File > Open from Path), wait for the kernel, Run All, and wait until every code cell has
-    run or a cell outside `allowed` shows an error. Returns (notebook on disk, cells' states in the page,
-    indices of code cells that never ran)."""
+    """Open folder/<notebook> in Lab (File > Open from Path), wait for its kernel, Run All, and wait
+    until every code cell has run or a cell outside `allowed` shows an error.
+    Returns (the cells' states in the page, indices of the code cells that never ran)."""
     nb = nbformat.read(path, as_version=4)
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
     lab.start_kernel(f"{folder}/{path.name}")  # Lab connects to this kernel when it opens the notebook
@@ -82,7 +82,7 @@ def run_all(page, lab, folder: str, path: Path, allowed: set[int] = frozenset())
         print(f"{folder}/{path.name}: Run All not over within {RUN_SECONDS} s ({type(error).__name__})")
     states = page.evaluate(CELL_STATES)
     not_run = [i for i in code if i >= len(states) or not re.fullmatch(r"\[\d+\]:", states[i]["prompt"].strip())]
-    return nb, states, not_run
+    return states, not_run
 
 
 def check_no_widget_errors(page, where: str) -> None:
@@ -164,7 +164,7 @@ def wait_until(condition, seconds: float) -> float:
 def test_lecture_runs_all_in_jupyterlab(page, lab, path):
     nb = nbformat.read(path, as_version=4)
     tagged = {i for i, cell in enumerate(nb.cells) if RAISES in cell.metadata.get("tags", [])}
-    nb, states, not_run = run_all(page, lab, "lectures", path, allowed=tagged)
+    states, not_run = run_all(page, lab, "lectures", path, allowed=tagged)
     where = f"lectures/{path.name}"
     problems = []
     for i, state in enumerate(states):
@@ -188,7 +188,7 @@ WIDGET_SOLUTIONS = [p for p in SOLUTIONS if _has_widget(p)]
 
 @pytest.mark.parametrize("path", WIDGET_SOLUTIONS, ids=[p.stem for p in WIDGET_SOLUTIONS])
 def test_solution_widgets_respond_in_jupyterlab(page, lab, path):
-    nb, states, not_run = run_all(page, lab, "solutions", path)
+    states, not_run = run_all(page, lab, "solutions", path)
     where = f"solutions/{path.name}"
     problems = [f"cell {i}: {error[:400]}" for i, state in enumerate(states) for error in state["errors"]]
     assert not problems, f"{where} shows errors in JupyterLab:\n" + "\n".join(problems)
