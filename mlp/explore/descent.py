@@ -92,9 +92,10 @@ class DescentExplorer(Explorer):
         self.landscapes = {"raw": landscape(alcohol, wine.y), "standardised": landscape(standardised, wine.y)}
         self.units = {"raw": "% vol", "standardised": "standard deviation"}
         controls = {
+            # redraw on release: a figure takes a few tenths of a second, too slow to follow a drag
             "tau_times_L": widgets.FloatSlider(value=tau_times_L, min=0.05, max=2.2, step=0.05, description="τ · L",
-                                               readout_format=".2f", continuous_update=True),
-            "num_steps": widgets.IntSlider(value=num_steps, min=1, max=200, description="steps"),
+                                               readout_format=".2f", continuous_update=False),
+            "num_steps": widgets.IntSlider(value=num_steps, min=1, max=200, description="steps", continuous_update=False),
             "features": widgets.ToggleButtons(options=["raw", "standardised"], value=features, description="alcohol"),
         }
         super().__init__(controls)
