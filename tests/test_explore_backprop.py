@@ -1,5 +1,4 @@
 """mlp.explore.backprop: the step-through's state after every step, its texts, and the explorer widget."""
-import time
 
 import matplotlib
 
@@ -100,14 +99,6 @@ def test_unknown_input_names_are_reported():
         backprop_state(backprop_example(), 3, x=1.0, y=2.0, w=3.0)
 
 
-def test_compute_is_fast():
-    explorer = BackpropExplorer()
-    start = time.perf_counter()
-    for step in range(13):
-        explorer.compute(x=1.0, y=2.0, z=-3.0, step=step)
-    assert (time.perf_counter() - start) / 13 < 0.05
-
-
 def test_explorer_follows_its_controls():
     explorer = BackpropExplorer()
     assert set(explorer.controls) == {"x", "y", "z", "step"}
@@ -118,7 +109,6 @@ def test_explorer_follows_its_controls():
     assert "∂L/∂x" in explorer.status.value
     explorer.controls["z"].value = 1.0   # e = 3, ∂L/∂x = 2 (e − 1) z = 4
     assert explorer.result["grads"]["x"] == 4
-    assert explorer.last_compute_seconds < 0.05
     assert explorer.controls["step"].max == 12
 
 
