@@ -22,6 +22,20 @@ def fail(label: str, sentence: str) -> None:
     raise ExerciseError(f"{label}: {sentence}")
 
 
+def call(label: str, what: str, function, *args):
+    """Run the student's `function(*args)`; if it fails, say so in their terms (ExerciseError naming `what`).
+
+    An exercise stub's NotImplementedError passes through unchanged, so the lecture shows which
+    exercise is still open.
+    """
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        fail(label, f"{what} raised {type(error).__name__}: {error}")
+
+
 def check_array(label: str, got, expected: np.ndarray, what: str, rtol: float = 1e-6, atol: float = 1e-9,
                 hint: str = "") -> None:
     """Fail with a sentence unless `got` is an array of expected's shape whose entries match it.

@@ -9,16 +9,7 @@ import numpy as np
 
 from ..layers import ReLU, Sigmoid
 from ..network import fully_connected
-from . import check_array, fail, passed
-
-
-def _call(label, what, function, *args):
-    try:
-        return function(*args)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # the student's code failed: say so in their terms
-        fail(label, f"{what} raised {type(error).__name__}: {error}")
+from . import call, check_array, fail, passed
 
 
 def _layer_and_derivative(layer, z):
@@ -32,11 +23,11 @@ def check_sigmoid(student_sigmoid, student_sigmoid_prime) -> None:
     label = "Exercise 3.1"
     z = np.linspace(-8, 8, 33).reshape(3, 11)
     value, slope = _layer_and_derivative(Sigmoid(), z)
-    got = _call(label, "sigmoid(z)", student_sigmoid, z.copy())
+    got = call(label, "sigmoid(z)", student_sigmoid, z.copy())
     if got is not None and np.shape(got) == z.shape and np.allclose(np.asarray(got, dtype=np.float64), 1 - value):
         fail(label, "sigmoid(z) is mirrored: it should rise from 0 to 1 as z grows (check the sign in the exponent)")
     check_array(label, got, value, "sigmoid(z)", hint="σ(0) should be 0.5, σ(8) close to 1.")
-    got = _call(label, "sigmoid_prime(z)", student_sigmoid_prime, z.copy())
+    got = call(label, "sigmoid_prime(z)", student_sigmoid_prime, z.copy())
     check_array(label, got, slope, "sigmoid_prime(z)", hint="σ'(z) = σ(z)(1 − σ(z)); its largest value is σ'(0) = 0.25.")
     passed(label, "σ and σ' match mlp's Sigmoid layer, forward and backward.")
 
@@ -46,9 +37,9 @@ def check_relu(student_relu, student_relu_prime) -> None:
     label = "Exercise 3.2"
     z = np.array([[-3.0, -0.5, 0.0, 0.25, 2.0], [1e-3, -1e-3, 7.0, -7.0, 0.0]])
     value, slope = _layer_and_derivative(ReLU(), z)
-    check_array(label, _call(label, "relu(z)", student_relu, z.copy()), value, "relu(z)",
+    check_array(label, call(label, "relu(z)", student_relu, z.copy()), value, "relu(z)",
                 hint="Negative entries become 0, the others stay as they are: np.maximum works componentwise.")
-    got = _call(label, "relu_prime(z)", student_relu_prime, z.copy())
+    got = call(label, "relu_prime(z)", student_relu_prime, z.copy())
     if got is not None and np.shape(got) == z.shape:
         got = np.asarray(got, dtype=np.float64)
         away = z != 0
@@ -69,7 +60,7 @@ def check_one_hidden_layer(student_forward) -> None:
             layer.params["bias"][:] = rng.standard_normal(layer.n_out)
         X = rng.standard_normal((8, sizes[0]))
         W1, b1, W2, b2 = first.params["weight"], first.params["bias"], last.params["weight"], last.params["bias"]
-        got = _call(label, "one_hidden_layer(X, W1, b1, W2, b2)", student_forward,
+        got = call(label, "one_hidden_layer(X, W1, b1, W2, b2)", student_forward,
                     X.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy())
         expected = net.forward(X)
         if got is not None and np.shape(got) == expected.shape:
@@ -91,7 +82,7 @@ def check_count_parameters(student_count) -> None:
     """Exercise 3.4: student_count(sizes) = number of learnable parameters of fully_connected(sizes)."""
     label = "Exercise 3.4"
     for sizes in ([1, 1], [11, 64, 64, 1], [1, 8, 1], [3, 5, 7, 2], [784, 100, 10]):
-        answer = _call(label, f"count_parameters({sizes})", student_count, list(sizes))
+        answer = call(label, f"count_parameters({sizes})", student_count, list(sizes))
         expected = fully_connected(sizes, rng=0).n_params
         if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
             fail(label, f"count_parameters({sizes}) should return a whole number, got {answer!r}")

@@ -10,7 +10,7 @@ import numpy as np
 from .. import linear
 from ..data import load_wine_quality, standardize
 from ..collapse import collapse, linear_stack, rank_bound
-from . import check_array, fail, passed
+from . import call, check_array, fail, passed
 
 
 def _stack_with_biases(sizes, seed):
@@ -22,22 +22,13 @@ def _stack_with_biases(sizes, seed):
     return stack
 
 
-def _call(label, function, *args):
-    try:
-        return function(*args)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # the student's code failed: say so in their terms
-        fail(label, f"your function raised {type(error).__name__}: {error}")
-
-
 def check_collapse(student_collapse) -> None:
     """Exercise 2.1: student_collapse(stack) -> (W, b) with stack(X) = X Wᵀ + b."""
     label = "Exercise 2.1"
     for sizes, seed in (([4, 4, 4, 4], 2), ([3, 4, 2], 1), ([2, 6, 1, 3], 3), ([5, 3], 4)):
         stack = _stack_with_biases(sizes, seed)
         W_true, b_true = collapse(stack)
-        answer = _call(label, student_collapse, stack)
+        answer = call(label, "your function", student_collapse, stack)
         if not isinstance(answer, tuple) or len(answer) != 2:
             fail(label, "collapse(stack) should return a pair (W, b), e.g. `return W, b`")
         W, b = (np.asarray(a, dtype=np.float64) for a in answer)
@@ -72,7 +63,7 @@ def check_rank_bound(student_rank_bound) -> None:
     label = "Exercise 2.3"
     cases = ([3, 1, 3], [2, 5, 3], [6, 4, 5, 6], [4, 7, 9], [3, 3], [5, 8, 2], [9, 6, 2, 7, 8])
     for sizes in cases:
-        answer = _call(label, student_rank_bound, list(sizes))
+        answer = call(label, "your function", student_rank_bound, list(sizes))
         expected = rank_bound(sizes)
         if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
             fail(label, f"rank_bound({sizes}) should return a whole number, got {answer!r}")
@@ -94,7 +85,7 @@ def check_best_stack_cost(student_best_stack_cost) -> None:
     y = X @ np.array([1.0, -2.0, 0.5]) + 3.0 + 0.3 * rng.standard_normal(40)
     wine = load_wine_quality()
     for name, (A, t) in {"random data": (X, y), "the standardised wine data": (standardize(wine.X)[0], wine.y)}.items():
-        answer = _call(label, student_best_stack_cost, A, t)
+        answer = call(label, "your function", student_best_stack_cost, A, t)
         try:
             answer = float(answer)
         except (TypeError, ValueError):
