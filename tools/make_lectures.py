@@ -17,7 +17,8 @@ What changes on the way (nbgrader's markers, which teachers know):
 
 --check regenerates in memory and exits 1 if a committed lecture differs (drift).
 --execute first runs every solution top to bottom in a fresh kernel and saves it with its outputs
-(what a teacher does by "Restart Kernel and Run All Cells" and saving); give notebook names to
+(what a teacher does by "Restart Kernel and Run All Cells" and saving), keeping each explorer's
+first picture but not its widget view, which only a live kernel can show; give notebook names to
 limit both steps to those, e.g. `python3 course.py lectures --execute 01_linear_regression`.
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, LECTURES = ROOT / "solutions", ROOT / "lectures"
 RAISES = "raises-exception"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*(?P<label>.*?)\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -177,6 +179,8 @@ def execute(path: Path) -> None:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = _merge_streams(cell.outputs)
+            for output in cell.outputs:  # a widget view needs the live kernel; its PNG stands in when saved
+                output.get("data", {}).pop(WIDGET_VIEW, None)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")
 

@@ -7,6 +7,7 @@ its clear_output races) is involved. Each topic's explorer lives in its own modu
 """
 from __future__ import annotations
 
+import base64
 import io
 import time
 
@@ -71,6 +72,9 @@ class Explorer:
         self.image.value = self.render(self.result)
 
     def _repr_mimebundle_(self, **kwargs):
+        """The widget for Jupyter; for a saved or static view (GitHub, nbviewer) the current figure
+        as a PNG and one stable line of text."""
         bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = f"{self.title} (interactive: run the notebook in Jupyter to use it)"
         return bundle

@@ -24,7 +24,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 LECTURES = sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 EXPLORER_PLAIN = re.compile(r"\(interactive: run the notebook in Jupyter to use it\)$")  # Explorer's text/plain
 RAISES = "raises-exception"
 LOAD_SECONDS, RUN_SECONDS, RESPONSE_SECONDS = 90, 120, 10
@@ -50,12 +49,6 @@ def _stored_explorers(path: Path) -> int:
     nb = nbformat.read(path, as_version=4)
     return sum(1 for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
                if EXPLORER_PLAIN.search(output.get("data", {}).get("text/plain", "")))
-
-
-def _has_widget(path: Path) -> bool:
-    nb = nbformat.read(path, as_version=4)
-    return any(WIDGET_MIME in output.get("data", {})
-               for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
 
 
 def run_all(page, lab, folder: str, path: Path, allowed: set[int] = frozenset()):
@@ -183,7 +176,7 @@ def test_lecture_runs_all_in_jupyterlab(page, lab, path):
         assert shown == expected, f"{where} shows {shown} explorers, its solution {expected}"
 
 
-WIDGET_SOLUTIONS = [p for p in SOLUTIONS if _has_widget(p)]
+WIDGET_SOLUTIONS = [p for p in SOLUTIONS if _stored_explorers(p)]  # the course's widgets are its explorers
 
 
 @pytest.mark.parametrize("path", WIDGET_SOLUTIONS, ids=[p.stem for p in WIDGET_SOLUTIONS])
