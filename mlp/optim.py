@@ -70,7 +70,7 @@ def _diverged(k: int, cost: float, first: float, tau: float) -> DivergenceError:
     return DivergenceError(
         f"gradient descent diverged at step {k} (E = {cost:.3g}, it started at E = {first:.3g}): "
         f"the step size τ = {tau:g} is too large. Try a smaller one, e.g. τ < 2/L with L the largest "
-        "eigenvalue of the Hessian of E, or scale the features (standardise X)."
+        "eigenvalue of the Hessian of E; if the features have very different scales, standardise them first."
     )
 
 
