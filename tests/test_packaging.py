@@ -42,7 +42,8 @@ def conda_packages(environment):
 
 def test_environment_lists_the_same_packages_and_lower_bounds_as_pyproject(pyproject, environment):
     wanted = dict(parse(r) for r in pyproject["project"]["dependencies"])
-    wanted.update(parse(r) for r in pyproject["project"]["optional-dependencies"]["test"])
+    for extra in ("lab", "test"):
+        wanted.update(parse(r) for r in pyproject["project"]["optional-dependencies"][extra])
     assert {"numpy", "matplotlib", "ipywidgets", "jupyterlab", "pytest", "nbval", "hypothesis", "pyyaml"} <= set(wanted)
     assert all(bound for bound in wanted.values()), "every dependency in pyproject.toml has a lower bound"
     assert conda_packages(environment) == wanted
