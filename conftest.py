@@ -3,7 +3,15 @@
 nbval's own --nbval/--nbval-lax apply one mode to every notebook; here each notebook folder gets
 its mode, so that one `pytest` run checks both.
 """
+import sys
+from pathlib import Path
+
 from nbval.plugin import IPyNbFile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+from blas_env import pin_blas  # noqa: E402
+
+pin_blas()  # before any kernel starts: the stored outputs were made with the same BLAS kernels
 
 STRICT = {"solutions": True, "lectures": False}
 

@@ -62,8 +62,8 @@ def test_predicted_change_check_accepts_the_right_answer_and_reports_the_wine_sl
     # the slopes printed are the fits' own: alcohol-only slope and the 11-feature alcohol weight
     import mlp
     wine = mlp.data.load_wine_quality()
-    slope = mlp.linear.fit_least_squares(wine.feature("alcohol").reshape(-1, 1), wine.y)[0]
-    weight = mlp.linear.fit_least_squares(wine.X, wine.y)[10]
+    slope = mlp.regression.fit_least_squares(wine.feature("alcohol").reshape(-1, 1), wine.y)[0]
+    weight = mlp.regression.fit_least_squares(wine.X, wine.y)[10]
     assert out.startswith("✔ Exercise 1.2:") and f"{slope:.3f} points" in out and f"by {weight:.3f} in" in out
 
 

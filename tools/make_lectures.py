@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from blas_env import pin_blas
 from IPython.core.inputtransformer2 import TransformerManager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +173,7 @@ def execute(path: Path) -> None:
     """Run the notebook at `path` top to bottom in a fresh kernel (from its folder) and save its outputs."""
     from nbclient import NotebookClient
 
+    pin_blas()  # the tests run the notebooks with the same BLAS kernels
     notebook = nbformat.read(path, as_version=4)
     # timeout=None: nbclient's per-cell timeout can stall for its full length (see README, "For teachers")
     NotebookClient(notebook, timeout=None, kernel_name="python3", store_widget_state=False, record_timing=False,

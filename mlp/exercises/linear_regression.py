@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import data, linear
+from .. import data, regression
 from . import ExerciseError, check_array, fail, passed
 
 __all__ = ["ExerciseError", "check_design_matrix", "check_predicted_change", "check_solve_normal_equations",
@@ -24,7 +24,7 @@ def _problem(seed: int, n: int = 20, d: int = 3):
     """A small, well-conditioned test problem: X (n, d), A = [X, 1], y (n,), θ (d + 1,)."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
-    return X, linear.add_bias_column(X), rng.standard_normal(n), rng.standard_normal(d + 1)
+    return X, regression.add_bias_column(X), rng.standard_normal(n), rng.standard_normal(d + 1)
 
 
 def _number(label: str, got, what: str) -> float:
@@ -60,7 +60,7 @@ def _unchanged(label: str, before: np.ndarray, after: np.ndarray, name: str, fun
 
 def _wine():
     wine = data.load_wine_quality()
-    return wine, linear.add_bias_column(wine.X)
+    return wine, regression.add_bias_column(wine.X)
 
 
 def check_design_matrix(design_matrix, label: str = "Exercise 1.1") -> None:
@@ -89,7 +89,7 @@ def check_design_matrix(design_matrix, label: str = "Exercise 1.1") -> None:
                         "so that θ's last entry is the bias (np.hstack([X, ones]))")
         if not np.allclose(got[:, -1], 1):
             fail(label, f"the last column of A should be all ones (the bias input), got {np.round(got[:, -1], 4).tolist()}")
-        check_array(label, got, linear.add_bias_column(X), what, hint="The first d columns of A should be X, unchanged.")
+        check_array(label, got, regression.add_bias_column(X), what, hint="The first d columns of A should be X, unchanged.")
     passed(label, "A = [X, 1] has shape (N, d + 1): X unchanged in front, a column of ones for the bias last.")
 
 
@@ -116,8 +116,8 @@ def check_predicted_change(predicted_change, label: str = "Exercise 1.2") -> Non
             fail(label, f"{what} includes the bias: it cancels in the difference N(x + Δ e_i; θ) − N(x; θ)")
         fail(label, f"{what} returned {got:.6g}, expected θ_i · Δ = {expected:.6g}")
     wine = data.load_wine_quality()
-    theta_all = linear.fit_least_squares(wine.X, wine.y)
-    theta_alcohol = linear.fit_least_squares(wine.feature("alcohol").reshape(-1, 1), wine.y)
+    theta_all = regression.fit_least_squares(wine.X, wine.y)
+    theta_alcohol = regression.fit_least_squares(wine.feature("alcohol").reshape(-1, 1), wine.y)
     one = _number(label, predicted_change(theta_alcohol, 0, 1.0), "predicted_change(theta_alcohol, 0, 1.0)")
     every = _number(label, predicted_change(theta_all, 10, 1.0), "predicted_change(theta_all, 10, 1.0)")
     passed(label, f"+1 % vol alcohol raises the predicted quality by {one:.3f} points in the alcohol-only fit "
@@ -153,10 +153,10 @@ def check_solve_normal_equations(solve_normal_equations, label: str = "Exercise 
                             "(it should be about 1e-15); solve AᵀA θ = Aᵀy for θ")
         check_array(label, theta, expected, what)
     wine, A = _wine()
-    check_array(label, solve_normal_equations(A, wine.y), linear.fit_least_squares(wine.X, wine.y),
+    check_array(label, solve_normal_equations(A, wine.y), regression.fit_least_squares(wine.X, wine.y),
                 "solve_normal_equations(A, y) on the wine data", rtol=1e-6, atol=0,
-                hint="It should agree with mlp.linear.fit_least_squares(wine.X, wine.y).")
-    passed(label, "θ solves AᵀA θ = Aᵀy; on the 1,599 wines it agrees with mlp.linear.fit_least_squares.")
+                hint="It should agree with mlp.regression.fit_least_squares(wine.X, wine.y).")
+    passed(label, "θ solves AᵀA θ = Aᵀy; on the 1,599 wines it agrees with mlp.regression.fit_least_squares.")
 
 
 def check_cost(cost, label: str = "Exercise 1.4") -> None:
@@ -169,7 +169,7 @@ def check_cost(cost, label: str = "Exercise 1.4") -> None:
         if got is not None and np.shape(got) == r.shape:
             fail(label, f"{what} returned an array with one entry per sample: E(θ) is one number, the sum over j")
         got = _number(label, got, what)
-        expected = linear.cost(X, y, theta)
+        expected = regression.cost(X, y, theta)
         if np.isclose(got, expected):
             continue
         if np.isclose(got, expected / len(y)):
@@ -190,7 +190,7 @@ def check_gradient(gradient, label: str = "Exercise 1.5") -> None:
         X, A, y, theta = _problem(seed)
         what = f"gradient(A, y, theta) for theta of shape {theta.shape}"
         got = gradient(A, y, theta)
-        expected = linear.gradient(X, y, theta)
+        expected = regression.gradient(X, y, theta)
         g = _vector(label, got, what)
         if g.shape == y.shape:
             fail(label, f"{what} has one entry per sample (shape {y.shape}), but ∇E(θ) has one per entry of θ: "
@@ -209,7 +209,7 @@ def check_gradient(gradient, label: str = "Exercise 1.5") -> None:
         check_array(label, g, expected, what,
                     hint="Compare with a finite difference, e.g. mlp.gradcheck.numerical_gradient.")
     wine, A = _wine()
-    theta_hat = linear.fit_least_squares(wine.X, wine.y)
+    theta_hat = regression.fit_least_squares(wine.X, wine.y)
     at_hat = np.asarray(gradient(A, wine.y, theta_hat), dtype=np.float64)
     at_zero = np.asarray(gradient(A, wine.y, np.zeros_like(theta_hat)), dtype=np.float64)
     ratio = np.linalg.norm(at_hat) / np.linalg.norm(at_zero)
