@@ -10,7 +10,7 @@ import numpy as np
 from .. import regression
 from ..data import load_wine_quality, standardize
 from ..collapse import collapse, linear_stack, rank_bound
-from . import call, check_array, fail, passed
+from ._legacy import call, check_array, fail, passed
 
 
 def _stack_with_biases(sizes, seed):
