@@ -96,3 +96,141 @@ def draw_contours(ax, land: Landscape, xlabel: str, title: str) -> None:
 def draw_path(ax, trajectory: np.ndarray, label: str, color: str) -> None:
     """The iterates θ(0), θ(1), … of a 2-parameter trajectory (K, 2) as dots joined by lines."""
     ax.plot(trajectory[:, 0], trajectory[:, 1], marker="o", markersize=3, linewidth=1.2, color=color, label=label)
+
+
+# --- the network as neurons and edges (the lecture's "Visualizing the architecture") -----------------
+
+POSITIVE, NEGATIVE = "tab:blue", "tab:orange"  # edge colours for positive and negative weights
+
+
+def _architecture(model_or_sizes) -> tuple[list[int], list[str | None], list[np.ndarray | None]]:
+    """(widths [n_0, …, n_L], the activation after each affine layer or None, the weights θ_w^i or None)."""
+    if hasattr(model_or_sizes, "layers"):
+        from .layers import Linear  # a network: read its affine layers and what follows each
+        layers = list(model_or_sizes.layers)
+        sizes, activations, weights = [], [], []
+        for i, layer in enumerate(layers):
+            if isinstance(layer, Linear):
+                sizes = sizes or [layer.n_in]
+                sizes.append(layer.n_out)
+                weights.append(layer.params["weight"])
+                after = layers[i + 1] if i + 1 < len(layers) and not isinstance(layers[i + 1], Linear) else None
+                activations.append(None if after is None else type(after).__name__)
+        if not sizes:
+            raise ValueError("draw_network needs a network with at least one Linear layer, or a list of widths")
+        return sizes, activations, weights
+    from ._validate import sizes as checked_sizes
+    sizes = checked_sizes(model_or_sizes)
+    return sizes, ["σ"] * (len(sizes) - 2) + [None], [None] * (len(sizes) - 1)
+
+
+class NetworkDiagram:
+    """A fully connected network drawn as neurons and edges; `update(model)` recolours the edges in place.
+
+    Built by `draw_network`; `ax` is the Axes it draws into, `edges[i]` the LineCollection of φ^(i+1).
+    Columns are DX apart, neurons 1 apart, circles of radius R, all in data units (equal aspect).
+    """
+
+    DX, R = 3.0, 0.32
+
+    def __init__(self, ax, model_or_sizes, max_neurons: int = 10, title: str | None = None,
+                 input_names: list[str] | None = None) -> None:
+        from matplotlib.collections import LineCollection, PatchCollection
+        from matplotlib.patches import Circle
+
+        sizes, activations, weights = _architecture(model_or_sizes)
+        self.ax, self.sizes, self.max_neurons = ax, sizes, max_neurons
+        self.shown = [self._shown(n) for n in sizes]          # which neurons of each layer are drawn
+        ys = [self._positions(len(shown)) for shown in self.shown]
+        drawn = [[y for y, j in zip(col, shown) if j is not None] for col, shown in zip(ys, self.shown)]
+        last, half = len(sizes) - 1, max(len(col) for col in ys) / 2
+        self.edges = []
+        for i in range(last):
+            segments = [((i * self.DX + self.R, a), ((i + 1) * self.DX - self.R, b))
+                        for b in drawn[i + 1] for a in drawn[i]]
+            edges = LineCollection(segments, colors="0.6", linewidths=0.8, zorder=1)
+            ax.add_collection(edges)
+            self.edges.append(edges)
+        for i, n in enumerate(sizes):
+            x = i * self.DX
+            kind = "input" if i == 0 else "output" if i == last else "hidden"
+            face = {"input": "white", "hidden": "#dbe9f6", "output": "#fde0c5"}[kind]
+            ax.add_collection(PatchCollection([Circle((x, y), self.R) for y in drawn[i]], facecolor=face,
+                                              edgecolor="black", linewidth=1.0, zorder=2))
+            for y, j in zip(ys[i], self.shown[i]):
+                if j is None:
+                    ax.text(x, y, "⋮", ha="center", va="center", fontsize=14, zorder=3)
+                elif kind == "hidden":
+                    ax.text(x, y, "σ", ha="center", va="center", fontsize=10, zorder=3)
+                elif kind == "input":
+                    name = input_names[j] if input_names else f"$x_{{{j + 1}}}$"
+                    ax.text(x - self.R - 0.15, y, name, ha="right", va="center", fontsize=9, zorder=3)
+            ax.text(x, -half - 0.3, self._layer_label(i, n, activations), ha="center", va="top", fontsize=9)
+        if sizes[-1] == 1:
+            ax.text(last * self.DX + self.R + 0.2, 0, "$\\mathcal{N}(x;\\theta)$", ha="left", va="center", fontsize=11)
+        ax.set_xlim(-1.6, last * self.DX + 1.8)
+        ax.set_ylim(-half - 2.0, half + 0.2)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.set_title(title or self._title())
+        if any(w is not None for w in weights):
+            self.update(weights)
+
+    def _shown(self, n: int) -> list[int | None]:
+        """The neuron indices drawn for a layer of n (None marks the ⋮ of a layer too wide to draw)."""
+        if n <= self.max_neurons:
+            return list(range(n))
+        half = (self.max_neurons - 1) // 2
+        return list(range(half)) + [None] + list(range(n - half, n))
+
+    @staticmethod
+    def _positions(count: int) -> np.ndarray:
+        return (count - 1) / 2 - np.arange(count, dtype=float)  # top to bottom, centred at 0
+
+    def _layer_label(self, i: int, n: int, activations) -> str:
+        if i == 0:
+            return f"input x\n{n} feature{'s' if n > 1 else ''}"
+        affine = f"$\\varphi^{{{i}}}$"
+        if i == len(self.sizes) - 1:
+            return f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
+        sigma = activations[i - 1]
+        return f"hidden layer {i}\n{affine}, then σ\n{n} × {sigma}" if sigma and sigma != "σ" else \
+            f"hidden layer {i}\n{affine}, then σ\n{n} neurons"
+
+    def _title(self) -> str:
+        hidden = len(self.sizes) - 2
+        kind = "linear regression" if hidden == 0 else f"{hidden} hidden layer{'s' if hidden > 1 else ''}"
+        return f"Network {self.sizes}: {kind}"
+
+    def update(self, model_or_weights) -> None:
+        """Colour (blue +, orange −), width and opacity (∝ |θ_w|, per layer) of every drawn edge from the weights."""
+        weights = _architecture(model_or_weights)[2] if hasattr(model_or_weights, "layers") else model_or_weights
+        from matplotlib.colors import to_rgba
+        plus, minus = np.array(to_rgba(POSITIVE)), np.array(to_rgba(NEGATIVE))
+        for i, (edges, weight) in enumerate(zip(self.edges, weights)):
+            rows = [j for j in self.shown[i + 1] if j is not None]
+            cols = [j for j in self.shown[i] if j is not None]
+            w = np.asarray(weight)[np.ix_(rows, cols)].ravel()
+            strength = np.abs(w) / (np.abs(w).max() or 1.0)
+            rgba = np.where((w >= 0)[:, None], plus, minus)
+            rgba[:, 3] = 0.2 + 0.8 * strength
+            edges.set_color(rgba)
+            edges.set_linewidth(0.3 + 2.7 * strength)
+
+
+def draw_network(model_or_sizes, ax=None, max_neurons: int = 10, title: str | None = None,
+                 input_names: list[str] | None = None) -> NetworkDiagram:
+    """Draw a fully connected network as the lecture does: one circle per neuron, an edge per weight.
+
+    model_or_sizes: a network (a Sequential such as fully_connected(...)) or its widths [n_0, …, n_L].
+    Input neurons are labelled x_j (or `input_names`), hidden neurons carry σ (every hidden neuron
+    applies the activation), the output is N(x; θ); below each column, its layer: φ^i and σ.
+    Given a network, edges are coloured by the sign of their weight (blue +, orange −) and drawn
+    wider for larger |weight|. Layers wider than `max_neurons` show their first and last neurons
+    and ⋮ between. Returns the NetworkDiagram (its `ax`; `update(model)` recolours in place).
+    """
+    if ax is None:
+        sizes = _architecture(model_or_sizes)[0]
+        tall = min(max(sizes), max_neurons)
+        _, ax = plt.subplots(figsize=(1.6 * len(sizes) + 1.2, 0.42 * tall + 1.6))
+    return NetworkDiagram(ax, model_or_sizes, max_neurons, title, input_names)
