@@ -28,7 +28,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 MATHJAX = ROOT / "tools" / "npm" / "node_modules" / "mathjax" / "es5"
-PAGES = ("README.md", "TEACHING.md")  # shown when present, in this order
+PAGES = {"README.md": "The README: setup, deployment, reference", "TEACHING.md": "Teaching guide"}  # when present
 CODE_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\b")
 MARKDOWN_MARKER = re.compile(r"^\s*<!-- (BEGIN|END) SOLUTION -->\s*$")
 HIDDEN_BEGIN, HIDDEN_END = re.compile(r"^\s*### BEGIN HIDDEN TESTS"), re.compile(r"^\s*### END HIDDEN TESTS")
@@ -91,7 +91,7 @@ take them all at once with your hub's nbgitpuller link (see the README's deploym
 {rows}
 """)
     toc = "\n".join(["lectures", *[f"solutions/{p.stem}" for p in solutions]])
-    extra = "\n".join(Path(name).stem for name in pages)
+    extra = "\n".join(f"{PAGES[name]} <{Path(name).stem}>" for name in pages)
     (src / "index.md").write_text(f"""# How neural networks learn
 
 A Jupyter course on fully connected networks, backpropagation and gradient descent, built on a
