@@ -9,7 +9,7 @@ html_title = "How neural networks learn"
 author = "the course's authors"
 copyright = "the course's authors; code MIT, wine data CC BY 4.0"
 
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx.ext.githubpages"]  # githubpages: writes .nojekyll
 nb_execution_mode = "off"  # the stored outputs, as committed: nothing is run
 nb_ipywidgets_js = {}  # no widget manager from a CDN (the saved solutions hold pictures, not widget views)
 myst_enable_extensions = ["dollarmath", "amsmath"]
