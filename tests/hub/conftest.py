@@ -80,7 +80,7 @@ def hub(tmp_path_factory):
         hub.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed before the site tests start their own Playwright in this process
 def browser():
     path = system_deps.find_chromium()
     if path is None:
