@@ -186,7 +186,7 @@ def probe(users: int, notebook: Path) -> dict:
 
 def report(result: dict) -> None:
     a, n = result["active_student_mb"], result["notebook_seconds"]
-    print(f"\n{result['users']} students, {result['notebook']} ({result['cells']} code cells)")
+    print(f"\n{result['users']} student{'s' if result['users'] > 1 else ''} at once, {result['notebook']} ({result['cells']} code cells)")
     print(f"  spawn: all servers ready in {result['spawn_all_seconds']:.1f} s, "
           f"{result['spawn_cpu_seconds_per_user']:.2f} CPU-s per server (hub + proxy + server)")
     print(f"  notebook under load: {n['min']:.1f} / {n['median']:.1f} / {n['max']:.1f} s (min / median / max, kernel start included; "
