@@ -26,6 +26,9 @@ NODE_MODULES = NPM_DIR / "node_modules"
 NPM_STAMP = NODE_MODULES / ".course-lock-sha256"
 PROXY = NODE_MODULES / ".bin" / ("configurable-http-proxy.cmd" if os.name == "nt" else "configurable-http-proxy")
 MATHJAX = NODE_MODULES / "mathjax" / "es5"
+# what the tests pass to Chromium (headless, as root in CI, nothing fetched in the background)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_HINT = (
     "install Chromium (Debian/Ubuntu: sudo apt-get install chromium, or run python3 tools/system_deps.py "

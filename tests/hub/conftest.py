@@ -29,8 +29,6 @@ def _load(name: str):
 
 localhub = _load("localhub")
 system_deps = _load("system_deps")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TEACHER = ["-c", "user.name=Teacher", "-c", "user.email=teacher@example.invalid"]
 
 
@@ -88,7 +86,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=system_deps.CHROMIUM_ARGS)
         try:
             yield browser
         finally:

@@ -32,8 +32,6 @@ LECTURES = sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))
 FIRST = "01_linear_regression"
 MARKERS = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN TESTS")
 TEX_LEFT = re.compile(r"\\(frac|theta|nabla|mathbb|mathcal|sum|hat|top|begin\{)|\$\$?[^$\s][^$]*\$")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +91,7 @@ def test_readme_and_teaching_guide_are_pages(site):
 
 def test_a_solution_page_renders_formulas_and_figures_with_nothing_from_outside(site, served):
     sys.path.insert(0, str(ROOT / "tools"))
-    from system_deps import CHROMIUM_HINT, find_chromium
+    from system_deps import CHROMIUM_ARGS, CHROMIUM_HINT, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
