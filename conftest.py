@@ -1,11 +1,51 @@
-"""Notebook validation: solutions/ strictly (every stored output compared), lectures/ laxly (errors only).
+"""Notebook validation: solutions/ strictly (every stored output compared), lectures/ for their stubs.
 
-nbval's own --nbval/--nbval-lax apply one mode to every notebook; here each notebook folder gets
-its mode, so that one `pytest` run checks both.
+nbval's own --nbval/--nbval-lax apply one mode to every notebook; here each folder gets its own,
+so that one `pytest` run checks both and runs each notebook once:
+- solutions: every cell runs and prints what is stored (strict nbval);
+- lectures: no cell fails, except the cells tagged raises-exception, and each of those must stop at
+  an exercise stub (NotImplementedError "Exercise N.M: write your code here", or the check's
+  NotAttempted verdict naming the exercise): nbval alone cannot tell that a tagged cell raised.
 """
-from nbval.plugin import IPyNbFile
+import re
+import sys
+from pathlib import Path
+
+from nbval.plugin import IPyNbCell, IPyNbFile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+from blas_env import pin_blas  # noqa: E402
+
+pin_blas()  # before any kernel starts: the stored outputs were made with the same BLAS kernels
 
 STRICT = {"solutions": True, "lectures": False}
+UNSOLVED = {"NotImplementedError", "NotAttempted"}
+LABEL = re.compile(r"^(Exercise \d+\.\d+):")
+
+
+class LectureCell(IPyNbCell):
+    """A lecture cell: it runs as nbval runs it, and a cell tagged raises-exception must stop at a stub."""
+
+    def runtest(self):
+        super().runtest()
+        if "raises-exception" not in self.cell.metadata.get("tags", []):
+            return
+        errors = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
+        if not errors:
+            self.raise_cell_error("tagged raises-exception, but it raised nothing: does the exercise's stub still raise?")
+        error = errors[0]
+        if error["ename"] not in UNSOLVED or not LABEL.match(error["evalue"]):
+            self.raise_cell_error(f"raised {error['ename']}: {error['evalue']} instead of an exercise stub's "
+                                  "NotImplementedError", "\n".join(error["traceback"]))
+
+
+class Lecture(IPyNbFile):
+    compare_outputs = False
+
+    def collect(self):
+        for cell in super().collect():
+            yield LectureCell.from_parent(self, name=cell.name, cell_num=cell.cell_num, cell=cell.cell,
+                                          options=cell.options)
 
 
 def pytest_collect_file(file_path, parent):
@@ -13,6 +53,8 @@ def pytest_collect_file(file_path, parent):
         return None
     if parent.config.option.nbval or parent.config.option.nbval_lax:
         return None  # nbval's own flags given: nbval collects
-    notebook = IPyNbFile.from_parent(parent, path=file_path)
-    notebook.compare_outputs = STRICT[file_path.parent.name]
-    return notebook
+    if STRICT[file_path.parent.name]:
+        notebook = IPyNbFile.from_parent(parent, path=file_path)
+        notebook.compare_outputs = True
+        return notebook
+    return Lecture.from_parent(parent, path=file_path)

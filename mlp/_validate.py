@@ -6,7 +6,11 @@ traceback from deep inside a matrix product.
 """
 from __future__ import annotations
 
+from typing import Union
+
 import numpy as np
+
+Seed = Union[int, np.random.Generator, None]  # what every `rng=` accepts: a seed, a Generator, or None for fresh randomness
 
 
 def as_array(value, name: str) -> np.ndarray:
@@ -95,3 +99,37 @@ def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     elif a.ndim == 1 and b.shape == (a.shape[0], 1):
         message += f": use {name_a}.reshape(-1, 1)"
     raise ValueError(message)
+
+
+def sizes(value, minimum: int = 2, example: str = "[11, 64, 1]") -> list[int]:
+    """Layer widths [n_0, n_1, …, n_L] as a list of ints, or an error that shows what is expected."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"sizes must be a list of layer widths [n_inputs, ..., n_outputs] such as {example}, got {value!r}")
+    widths = list(value)
+    if len(widths) < minimum:
+        what = "at least two entries [n_inputs, ..., n_outputs]" if minimum >= 2 else "at least one width"
+        raise ValueError(f"sizes needs {what}, e.g. {example}, got {widths}")
+    return [count(n, f"sizes[{i}]") for i, n in enumerate(widths)]
+
+
+def regression(X, y=None, theta=None) -> tuple:
+    """Check the data of a linear regression: X (N, d) finite floats, y (N,), θ (d + 1,) with the bias last.
+
+    Returns (X,), (X, y), (X, theta) or (X, y, theta), whichever were given.
+    """
+    X = finite(batch(X, "X"), "X")
+    out = [X]
+    if y is not None:
+        y = floating(as_array(y, "y"), "y")
+        if y.shape != (len(X),):
+            hint = ": use y.ravel()" if y.shape == (len(X), 1) else ""
+            raise ValueError(f"y must have shape ({len(X)},), one target per row of X, got {y.shape}{hint}")
+        out.append(finite(y, "y"))
+    if theta is not None:
+        theta = floating(as_array(theta, "theta"), "theta")
+        if theta.shape != (X.shape[1] + 1,):
+            raise ValueError(
+                f"theta must have shape ({X.shape[1] + 1},): one weight per feature of X plus the bias last, got {theta.shape}"
+            )
+        out.append(theta)
+    return tuple(out)

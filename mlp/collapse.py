@@ -1,9 +1,9 @@
-"""Why stacked affine layers buy nothing: ℓ^L ∘ … ∘ ℓ^1 with ℓ^i(z) = W_i z + b_i is one affine map.
+"""Why stacked affine layers buy nothing: φ^L ∘ … ∘ φ^1 with φ^i(x) = θ_w^i x + θ_b^i is one affine map.
 
-    ℓ^2(ℓ^1(x)) = W_2 (W_1 x + b_1) + b_2 = (W_2 W_1) x + (W_2 b_1 + b_2)
+    φ^2(φ^1(x)) = θ_w^2 (θ_w^1 x + θ_b^1) + θ_b^2 = (θ_w^2 θ_w^1) x + (θ_w^2 θ_b^1 + θ_b^2)
 
-and, layer by layer, the whole stack is x ↦ W x + b with W = W_L ⋯ W_1 and
-b = W_L ⋯ W_2 b_1 + … + W_L b_{L−1} + b_L. Its rank is at most the smallest width in the stack.
+and, layer by layer, the whole stack is x ↦ W x + b with W = θ_w^L ⋯ θ_w^1 and
+b = θ_w^L ⋯ θ_w^2 θ_b^1 + … + θ_w^L θ_b^{L−1} + θ_b^L. Its rank is at most the smallest width in the stack.
 """
 from __future__ import annotations
 
@@ -21,10 +21,7 @@ def linear_stack(sizes: Sequence[int], rng=None, dtype=np.float64) -> Sequential
 
     Like fully_connected(sizes) without the activations. `rng` (seed or Generator) draws all weights.
     """
-    sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else None
-    if not sizes or len(sizes) < 2:
-        raise ValueError("sizes needs at least two entries [n_inputs, ..., n_outputs], e.g. [11, 8, 1]")
-    sizes = [_validate.count(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
+    sizes = _validate.sizes(sizes, example="[11, 8, 1]")
     rng = np.random.default_rng(rng)
     return Sequential([Linear(n_in, n_out, rng=rng, dtype=dtype) for n_in, n_out in zip(sizes[:-1], sizes[1:])])
 
@@ -33,8 +30,8 @@ def collapse(model: Sequential | Sequence[Layer]) -> tuple[np.ndarray, np.ndarra
     """The one affine map x ↦ W x + b that equals a stack of Linear layers.
 
     model: a Sequential (or a list of layers) of Linear layers; Identity layers are allowed and skipped.
-    Returns W = W_L ⋯ W_1 of shape (n_L, n_0) and b of shape (n_L,), built up layer by layer:
-    W ← W_i W and b ← W_i b + b_i, starting from W = I, b = 0.
+    Returns W = θ_w^L ⋯ θ_w^1 of shape (n_L, n_0) and b of shape (n_L,), built up layer by layer:
+    W ← θ_w^i W and b ← θ_w^i b + θ_b^i, starting from W = I, b = 0.
     For a batch X (N, n_0) the stack's output is then X @ W.T + b.
     """
     layers = model.layers if isinstance(model, Sequential) else list(model)
@@ -61,11 +58,8 @@ def collapse(model: Sequential | Sequence[Layer]) -> tuple[np.ndarray, np.ndarra
 
 
 def rank_bound(sizes: Sequence[int]) -> int:
-    """The largest rank W = W_L ⋯ W_1 can have for widths sizes = [n_0, …, n_L]: min(sizes).
+    """The largest rank W = θ_w^L ⋯ θ_w^1 can have for widths sizes = [n_0, …, n_L]: min(sizes).
 
-    Each factor W_i (n_i × n_{i−1}) has rank ≤ min(n_i, n_{i−1}), and rank(A B) ≤ min(rank A, rank B).
+    Each factor θ_w^i (n_i × n_{i−1}) has rank ≤ min(n_i, n_{i−1}), and rank(A B) ≤ min(rank A, rank B).
     """
-    sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else None
-    if not sizes:
-        raise ValueError("sizes needs at least one width, e.g. [11, 8, 1]")
-    return min(_validate.count(n, f"sizes[{i}]") for i, n in enumerate(sizes))
+    return min(_validate.sizes(sizes, minimum=1, example="[11, 8, 1]"))

@@ -11,12 +11,15 @@ set and a test set of different sizes, a network and linear regression are measu
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate, linear
-from .losses import SquaredError
+from . import _validate, regression
+from ._validate import Seed
+from .layers import Layer
+from .losses import Loss, SquaredError
 from .network import Sequential, fully_connected
 from .optim import DivergenceError, train as train_model
 
@@ -29,7 +32,7 @@ class Run:
     test_costs[i]  = the same on the test set at step test_steps[i].
     model is the trained `Sequential`, or θ̂ (d + 1,) for linear regression; step_size is τ (None
     for least squares). If gradient descent diverged, `diverged` holds the package's message and
-    the costs stop at the last check before it.
+    train_costs is empty and the test costs stop at the last measurement before it.
     """
 
     name: str
@@ -55,7 +58,7 @@ class Run:
         """Predictions N(x_j; θ) for the rows of X (N, d), shape (N,)."""
         if isinstance(self.model, Sequential):
             return self.model(X)[:, 0]
-        return linear.predict(X, self.model)
+        return regression.predict(X, self.model)
 
     def __repr__(self) -> str:
         costs = "diverged" if self.diverged else f"train {self.train_cost:.4f}, test {self.test_cost:.4f}"
@@ -74,19 +77,18 @@ def _pair(pair, name: str, n_features: int | None = None) -> tuple[np.ndarray, n
     return X, y
 
 
-def mse(model, X: np.ndarray, y: np.ndarray) -> float:
-    """Mean squared error (1/N) Σ_j ||N(x_j; θ) − y_j||² of a network on X (N, d), y (N, 1)."""
+def mse(model: Layer, X: np.ndarray, y: np.ndarray) -> float:
+    """Mean squared error E/N = (1/N) Σ_j ||N(x_j; θ) − y_j||² of a network on X (N, d), y (N, 1)."""
     return SquaredError("mean").forward(model(X), y)
 
 
-def run(sizes, activation: str, step_size: float, num_steps: int, train, test, rng=0,
-        every: int | None = None, progress: int | bool = False) -> Run:
+def run(sizes, activation: str, step_size: float, num_steps: int, train, test, rng: Seed = 0,
+        every: int | None = None, progress: int | bool = False, loss: Loss | None = None) -> Run:
     """Train fully_connected(sizes, activation, rng) by gradient descent and measure it on the test set.
 
     train, test: pairs (X, y) with X (N, d) and y (N, 1). The network is trained with `mlp.train`
-    (mean squared error, step size τ = step_size) in chunks of `every` steps (default: one chunk),
-    and the test cost is measured between chunks; chunking changes neither θ(k) nor when a
-    divergence is detected.
+    on `loss` (default: the mean squared error E/N) with step size τ = step_size; every `every` steps
+    (default: only at the end) the same loss is measured on the test set.
     progress: a multiple of `every`; prints the training and the test cost every `progress` steps.
     A divergence is reported in `Run.diverged` (and printed with progress) instead of raised, so
     that a comparison of several step sizes can show it.
@@ -102,46 +104,36 @@ def run(sizes, activation: str, step_size: float, num_steps: int, train, test, r
     model = fully_connected(sizes, activation, rng=rng)
     if model.n_in != X.shape[1]:
         raise ValueError(f"sizes[0] = {model.n_in} but X_train has {X.shape[1]} features: start sizes with {X.shape[1]}")
-    loss = SquaredError("mean")
-    name = f"{list(sizes)} {activation}"
-    train_costs, test_steps, test_costs, diverged = [], [], [], None
+    loss = SquaredError("mean") if loss is None else loss
+    measuring = copy.deepcopy(loss)  # its own copy, so that measuring never touches what backward needs
+    test_steps, test_costs = [], []
 
     def measure(k: int, cost: float) -> None:
         test_steps.append(k)
-        test_costs.append(mse(model, X_test, y_test))
+        test_costs.append(measuring.forward(model.forward(X_test), y_test))
         if progress and k % progress == 0:
-            print(f"step {k:>5}/{num_steps}   training E/N = {cost:.4f}   test E/N = {test_costs[-1]:.4f}")
+            print(f"step {k:>5}/{num_steps}   training {loss.symbol} = {cost:.4f}   test {loss.symbol} = {test_costs[-1]:.4f}")
 
-    train_costs.append(mse(model, X, y))
-    measure(0, train_costs[0])
-    done = 0
-    while done < num_steps:
-        chunk = min(every, num_steps - done)
-        try:
-            # blowup relative to E(θ(0)) of the whole run, as one call of mlp.train would have it
-            history = train_model(model, loss, X, y, step_size, chunk, progress=False,
-                                  blowup=1e8 * train_costs[0] / max(train_costs[-1], 1e-300))
-        except DivergenceError as error:
-            diverged = f"diverged between steps {done} and {done + chunk}: {error}"
-            if done:
-                diverged += f" (that step is counted from step {done}, where the last chunk of training began)"
-            if progress:
-                print(f"step {done + chunk:>5}/{num_steps}   diverged: τ = {step_size:g} is too large")
-            break
-        train_costs.extend(history.costs[1:])
-        done += chunk
-        measure(done, history.costs[-1])
-    return Run(name, model.n_params, float(step_size), model, np.array(train_costs), np.array(test_steps),
-               np.array(test_costs), diverged)
+    diverged = None
+    try:
+        history = train_model(model, loss, X, y, step_size, num_steps, progress=False, callback=measure, every=every)
+        train_costs = history.costs
+    except DivergenceError as error:
+        diverged = str(error)
+        train_costs = np.array([])
+        if progress:
+            print(f"diverged: τ = {step_size:g} is too large")
+    return Run(f"{list(sizes)} {activation}", model.n_params, float(step_size), model, np.asarray(train_costs),
+               np.array(test_steps), np.array(test_costs), diverged)
 
 
 def fit_linear(train, test) -> Run:
     """Linear regression N(x; θ) = (x, 1)ᵀθ fitted by least squares on `train`, measured like `run`."""
     X, y = _pair(train, "train")
     X_test, y_test = _pair(test, "test", X.shape[1])
-    theta = linear.fit_least_squares(X, y[:, 0])
-    train_cost = linear.cost(X, y[:, 0], theta) / len(X)
-    test_cost = linear.cost(X_test, y_test[:, 0], theta) / len(X_test)
+    theta = regression.fit_least_squares(X, y[:, 0])
+    train_cost = regression.cost(X, y[:, 0], theta) / len(X)
+    test_cost = regression.cost(X_test, y_test[:, 0], theta) / len(X_test)
     return Run("linear regression", theta.size, None, theta, np.array([train_cost]), np.array([0]),
                np.array([test_cost]))
 

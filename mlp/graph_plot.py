@@ -12,15 +12,11 @@ forward value of a above it and, after backward, the gradient it sends back to a
 """
 from __future__ import annotations
 
+from ._format import number
 from .graph import Graph
 
 ROW_STEP = 1.3  # vertical distance between leaves, in the units of one column
 VALUE_COLOR, GRAD_COLOR, LOCAL_COLOR, HIGHLIGHT_COLOR = "tab:green", "tab:red", "tab:purple", "tab:orange"
-
-
-def number(value: float) -> str:
-    """A number as the figures and explorer print it: up to 4 significant digits, a real minus sign."""
-    return f"{value + 0.0:.4g}".replace("-", "−")  # + 0.0 turns −0.0 into 0.0
 
 
 def layout(graph: Graph) -> dict[str, tuple[float, float]]:

@@ -1,30 +1,54 @@
-"""Layers ℓ(z; θ): the lecture's layer pseudocode made real.
+"""Layers ℓ(x; θ): the lecture's layer pseudocode made real.
 
-Every layer works on a batch: a matrix with one sample per row.
+A layer is anything with these four members (the protocol `Layer`; no base class needed):
 
-    z = layer.forward(x)      x: (N, n_in)  ->  z: (N, n_out); keeps what backward needs
-    dx = layer.backward(dz)   dz = dE/dz: (N, n_out)  ->  dx = dE/dx: (N, n_in)
+    z = layer.forward(x)      x: (N, n_in) -> z: (N, n_out); keeps what backward needs
+    dx = layer.backward(dz)   dz = dE/dz: (N, n_out) -> dx = dE/dx: (N, n_in),
                               and stores dE/dθ in layer.grads (same keys and shapes as layer.params)
+    layer.params, layer.grads dicts of arrays: θ and dE/dθ
 
-`backward` overwrites `layer.grads`; it never adds to them. Calling it twice after one `forward`
-gives the same result. The local gradient of each layer (a transposed Jacobian) sits right
-beside the formula it differentiates.
+The lecture's pseudocode returns [d_params, d_input]; here `backward` returns d_input and keeps
+d_params in `grads`, where gradient descent finds them next to `params`. `backward` overwrites
+`grads`, it never adds to them: calling it twice after one `forward` gives the same result.
+
+mlp's own layers derive from `ValidatedLayer`, which checks the input (shape, dtype, NaN), keeps
+it, and lets each layer write only `_forward(x)` and `_backward(dz)`, the formula and its local
+gradient side by side. `ACTIVATIONS` is the one list of activation functions: `make_activation`,
+`fully_connected`, the explorers and the tests all read it.
 """
 from __future__ import annotations
+
+import inspect
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from . import _validate
+from ._validate import Seed
 
 
-class Layer:
-    """Base class: a function ℓ(x; θ) of a batch x with parameters θ (possibly none).
+@runtime_checkable
+class Layer(Protocol):
+    """The lecture's layer: forward(x), backward(dz) and the dicts params (θ) and grads (dE/dθ)."""
 
-    Subclasses implement `_forward(x)` and `_backward(dz)`; this class checks the input, keeps
-    it for `backward` and reports misuse (a wrong shape, `backward` before `forward`) clearly.
+    params: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+
+    def forward(self, x: np.ndarray) -> np.ndarray: ...
+
+    def backward(self, dz: np.ndarray) -> np.ndarray: ...
+
+
+class ValidatedLayer:
+    """Base class of mlp's layers: checks what comes in, keeps it, and reports misuse clearly.
+
+    Subclasses implement `_forward(x)` (x already checked: a finite float batch of shape (N, n_in))
+    and `_backward(dz)` (dz already checked: the shape of the last output); `self.input` and
+    `self.output` hold the last forward's x and z. Layers you write yourself need none of this.
     """
 
-    n_in: int | None = None  # number of input features, if the layer fixes it
+    n_in: int | None = None   # number of input features, if the layer fixes it
+    n_out: int | None = None  # number of outputs, if the layer fixes it
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -33,46 +57,75 @@ class Layer:
         self.output: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Return ℓ(x; θ) for a batch x of shape (N, n_in) and keep x for `backward`."""
+        """ℓ(x; θ) for a batch x of shape (N, n_in); keeps x and the output for `backward`."""
         x = _validate.batch(x, "x", self.n_in, owner=type(self).__name__)
+        return self._run(_validate.finite(x, "x"))
+
+    __call__ = forward
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        """forward on an input that is already checked (a Sequential checks its input once)."""
         self.input = x
         self.output = self._forward(x)
         return self.output
 
-    def backward(self, dz: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Given dz = dE/dz of shape (N, n_out), store dE/dθ in `grads` and return dE/dx.
+    def backward(self, dz: np.ndarray) -> np.ndarray:
+        """Given dz = dE/dz of shape (N, n_out), store dE/dθ in `grads` and return dE/dx (N, n_in)."""
+        return self._backward(self._checked_dz(dz))
 
-        With `input_grad=False` dE/dx is not computed and None is returned: the first layer of
-        a network skips it during training, since nothing upstream needs it.
-        """
+    def _checked_dz(self, dz) -> np.ndarray:
         name = type(self).__name__
         if self.input is None:
             raise RuntimeError(f"{name}.backward was called before forward: run forward(x) first")
         dz = _validate.floating(_validate.as_array(dz, "dz"), "dz")
         if dz.shape != self.output.shape:
-            raise ValueError(
-                f"{name}.backward expected dz with the shape of the last output {self.output.shape}, got {dz.shape}"
-            )
-        return self._backward(dz, input_grad)
+            raise ValueError(f"{name}.backward expected dz with the shape of the last output {self.output.shape}, got {dz.shape}")
+        return dz
 
-    __call__ = forward
+    def _backward_params(self, dz: np.ndarray) -> None:
+        """Only dE/dθ, for the first layer of a training step (nothing needs its dE/dx).
+
+        Layers whose dE/dx costs work (Linear) skip it; a subclass that overrides `backward`
+        itself gets its own backward called.
+        """
+        if type(self).backward is ValidatedLayer.backward:
+            self._params_only(self._checked_dz(dz))
+        else:
+            self.backward(dz)
+
+    def _params_only(self, dz: np.ndarray) -> None:
+        self._backward(dz)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement _forward(x)")
 
-    def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
-        raise NotImplementedError
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must implement _backward(dz)")
 
     @property
     def n_params(self) -> int:
         """Number of learnable parameters (entries of θ) of this layer."""
-        return sum(p.size for p in self.params.values())
+        return count_params(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-class Linear(Layer):
+def count_params(layer: Layer) -> int:
+    """The number of entries of θ of any layer: the sizes of its params added up."""
+    return sum(int(np.size(p)) for p in layer.params.values())
+
+
+def backward_params(model: Layer, dz: np.ndarray) -> None:
+    """The backward pass a gradient step needs: every dE/dθ of `model`, and no dE/dx where that can be skipped."""
+    skip = getattr(model, "_backward_params", None)
+    if skip is None:
+        model.backward(dz)
+    else:
+        skip(dz)
+
+
+class Linear(ValidatedLayer):
     """Affine layer φ(x; θ) = θ_w x + θ_b, applied to every row of a batch.
 
     Parameters: params["weight"] = θ_w of shape (n_out, n_in), params["bias"] = θ_b of shape (n_out,).
@@ -83,7 +136,7 @@ class Linear(Layer):
     `rng` is a seed or a numpy Generator; None draws fresh randomness (numpy's convention).
     """
 
-    def __init__(self, n_in: int, n_out: int, rng=None, dtype=np.float64) -> None:
+    def __init__(self, n_in: int, n_out: int, rng: Seed = None, dtype=np.float64) -> None:
         super().__init__()
         self.n_in = _validate.count(n_in, "n_in")
         self.n_out = _validate.count(n_out, "n_out")
@@ -97,6 +150,8 @@ class Linear(Layer):
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         weight, bias = self.params["weight"], self.params["bias"]
+        if x.shape[1] != self.n_in:
+            _validate.batch(x, "x", self.n_in, owner="Linear")  # raises with the message that explains it
         if x.dtype != weight.dtype:
             raise TypeError(
                 f"Linear holds {weight.dtype} parameters but got {x.dtype} input: convert the input with "
@@ -106,17 +161,20 @@ class Linear(Layer):
         z += bias
         return z
 
-    def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
+        self._params_only(dz)
+        return dz @ self.params["weight"]
+
+    def _params_only(self, dz: np.ndarray) -> None:
         self.grads["weight"] = dz.T @ self.input
         self.grads["bias"] = dz.sum(axis=0)
-        return dz @ self.params["weight"] if input_grad else None
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in} -> {self.n_out})"
 
 
-class ReLU(Layer):
-    """Rectified linear unit, componentwise: σ(z)_j = max(z_j, 0).
+class ReLU(ValidatedLayer):
+    """Rectified linear unit, componentwise: σ(x)_j = max(x_j, 0).
 
     Backward: dE/dx = dz ⊙ 1[x > 0]. At the kink x = 0 we use the derivative 0.
     """
@@ -124,9 +182,32 @@ class ReLU(Layer):
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
 
-    def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
         # dz ⊙ 1[x > 0] as a product with the 0/1 mask: several times faster than np.where here
-        return dz * (self.output > 0) if input_grad else None
+        return dz * (self.output > 0)
+
+
+class LeakyReLU(ValidatedLayer):
+    """Leaky rectified linear unit, componentwise: σ(x)_j = x_j for x_j > 0, slope · x_j otherwise.
+
+    Backward: dE/dx = dz ⊙ (1 for x > 0, slope otherwise); at the kink x = 0 the slope is used.
+    A unit never dies completely: its gradient is at least `slope` times what arrives.
+    """
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        if isinstance(slope, bool) or not isinstance(slope, (int, float, np.floating)) or not 0 <= slope < 1:
+            raise ValueError(f"LeakyReLU's slope must be a number with 0 <= slope < 1, got {slope!r}")
+        self.slope = float(slope)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, self.slope * x)  # for 0 <= slope < 1 the larger of the two is the right branch
+
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
+        return dz * np.where(self.input > 0, 1.0, self.slope).astype(dz.dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(slope={self.slope:g})"
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -139,8 +220,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
-class Sigmoid(Layer):
-    """Logistic sigmoid, componentwise: σ(z)_j = e^{z_j} / (e^{z_j} + 1).
+class Sigmoid(ValidatedLayer):
+    """Logistic sigmoid, componentwise: σ(x)_j = e^{x_j} / (e^{x_j} + 1).
 
     Backward: dE/dx = dz ⊙ σ(x)(1 − σ(x)), from the output kept by forward.
     """
@@ -148,37 +229,58 @@ class Sigmoid(Layer):
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return sigmoid(x)
 
-    def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
         s = self.output
-        return dz * s * (1 - s) if input_grad else None
+        return dz * s * (1 - s)
 
 
-class Tanh(Layer):
-    """Hyperbolic tangent, componentwise: tanh(z_j). Backward: dE/dx = dz ⊙ (1 − tanh(x)²)."""
+class Tanh(ValidatedLayer):
+    """Hyperbolic tangent, componentwise: tanh(x_j). Backward: dE/dx = dz ⊙ (1 − tanh(x)²)."""
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
 
-    def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
         t = self.output
-        return dz * (1 - t * t) if input_grad else None
+        return dz * (1 - t * t)
 
 
-class Identity(Layer):
+class Identity(ValidatedLayer):
     """The identity ℓ(x) = x: a "no activation" placeholder. Backward: dE/dx = dz."""
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         return x
 
-    def _backward(self, dz: np.ndarray, input_grad: bool) -> np.ndarray | None:
-        return dz if input_grad else None
+    def _backward(self, dz: np.ndarray) -> np.ndarray:
+        return dz
 
 
-ACTIVATIONS: dict[str, type[Layer]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
+# The activations by name, in the order menus show them. Adding one: its class above and a line here.
+ACTIVATIONS: dict[str, type[ValidatedLayer]] = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "identity": Identity,
+}
 
 
-def make_activation(name: str) -> Layer:
-    """Return a new activation layer by name: one of "relu", "sigmoid", "tanh", "identity"."""
-    if not isinstance(name, str) or name.lower() not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(map(repr, ACTIVATIONS))}")
-    return ACTIVATIONS[name.lower()]()
+def make_activation(activation: str | type, **args) -> Layer:
+    """A new activation layer: a name from ACTIVATIONS ("relu", "leaky_relu", ...) or a class of your own.
+
+    Keyword arguments go to the class, e.g. make_activation("leaky_relu", slope=0.1).
+    """
+    if isinstance(activation, str):
+        if activation.lower() not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}: choose one of {', '.join(map(repr, ACTIVATIONS))}, "
+                             "or pass a layer class of your own")
+        activation = ACTIVATIONS[activation.lower()]
+    name = getattr(activation, "__name__", repr(activation))
+    if not isinstance(activation, type):
+        raise TypeError(f"activation must be a name such as 'tanh' or a layer class, got the function {name}")
+    try:
+        inspect.signature(activation).bind(**args)
+    except TypeError:
+        accepted = [p for p in inspect.signature(activation).parameters if p != "self"]
+        raise TypeError(f"{name} takes the arguments {accepted or 'none'}, got {sorted(args)}") from None
+    return activation(**args)

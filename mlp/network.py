@@ -1,7 +1,9 @@
 """Networks as deeply nested functions N(x; θ) = ℓ^L(… ℓ^2(ℓ^1(x; θ^1); θ^2) …; θ^L).
 
-`Sequential` composes layers; `fully_connected` builds the lecture's fully connected network
-φ^L(σ(φ^{L-1}(… σ(φ^1(x; θ^1)) …))) with φ^i affine and σ an activation.
+`Sequential` composes layers (any object with forward, backward, params and grads, see
+`mlp.layers.Layer`: mlp's own, your own, or another Sequential); `fully_connected` builds the
+lecture's fully connected network φ^L(σ(φ^{L-1}(… σ(φ^1(x; θ^1)) …))) with φ^i affine and σ an
+activation.
 """
 from __future__ import annotations
 
@@ -10,11 +12,28 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _validate
-from .layers import Layer, Linear, make_activation
+from ._validate import Seed
+from .layers import Layer, Linear, ValidatedLayer, backward_params, count_params, make_activation
+
+MEMBERS = ("forward", "backward", "params", "grads")  # what makes an object a layer
+
+
+def _check_layer(i: int, layer) -> None:
+    """Raise TypeError, saying what is missing, unless `layer` follows the layer protocol."""
+    name = getattr(layer, "__name__", type(layer).__name__)
+    if isinstance(layer, type):
+        raise TypeError(f"layer {i} is the class {name}, not a layer: write {name}(...) with parentheses")
+    missing = [m for m in MEMBERS if not hasattr(layer, m)]
+    if missing:
+        raise TypeError(f"layer {i} ({name}) is not a layer: it has no {', '.join(missing)}. A layer needs forward(x), "
+                        "backward(dz) and the dicts params and grads (see mlp.layers.Layer), e.g. Linear(3, 4) or ReLU()")
+    for method in ("forward", "backward"):
+        if not callable(getattr(layer, method)):
+            raise TypeError(f"layer {i} ({name}).{method} is not a method")
 
 
 class Sequential:
-    """The composition ℓ^L ∘ … ∘ ℓ^1 of a list of layers, itself used like a layer.
+    """The composition ℓ^L ∘ … ∘ ℓ^1 of a list of layers, itself a layer (it can be nested).
 
     forward(x):   x (N, n_in) -> N(x; θ) (N, n_out), running ℓ^1 first
     backward(dz): dz = dE/dN (N, n_out) -> dE/dx (N, n_in), running ℓ^L first;
@@ -25,51 +44,84 @@ class Sequential:
     """
 
     def __init__(self, layers: Sequence[Layer]) -> None:
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+            raise TypeError(f"Sequential takes a list of layers, e.g. Sequential([Linear(3, 4), ReLU()]), got {layers!r}")
         layers = list(layers)
         if not layers:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
-            if isinstance(layer, type) and issubclass(layer, Layer):
-                raise TypeError(f"layer {i} is the class {layer.__name__}, not a layer: write {layer.__name__}(...) with parentheses")
-            if not isinstance(layer, Layer):
-                raise TypeError(f"layer {i} is a {type(layer).__name__}, not an mlp Layer (e.g. Linear(3, 4) or ReLU())")
+            _check_layer(i, layer)
         self.layers = layers
         self._check_sizes()
 
     def _check_sizes(self) -> None:
         width = None
         for i, layer in enumerate(self.layers):
-            if isinstance(layer, Linear):
-                if width is not None and layer.n_in != width:
-                    raise ValueError(
-                        f"layer {i} ({layer!r}) expects {layer.n_in} inputs but the layer before it gives {width}"
-                    )
-                width = layer.n_out
+            n_in, n_out = getattr(layer, "n_in", None), getattr(layer, "n_out", None)
+            if n_in is not None and width is not None and n_in != width:
+                raise ValueError(f"layer {i} ({layer!r}) expects {n_in} inputs but the layer before it gives {width}")
+            if n_out is not None:
+                width = n_out
 
     @property
     def n_in(self) -> int | None:
         """Number of input features, if the first layer with a size fixes it."""
-        return next((layer.n_in for layer in self.layers if layer.n_in is not None), None)
+        return next((n for layer in self.layers if (n := getattr(layer, "n_in", None)) is not None), None)
+
+    @property
+    def n_out(self) -> int | None:
+        """Number of outputs, if the last layer with a size fixes it."""
+        return next((n for layer in reversed(self.layers) if (n := getattr(layer, "n_out", None)) is not None), None)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """N(x; θ): feed the batch x (N, n_in) through ℓ^1, …, ℓ^L."""
-        x = _validate.batch(x, "x", self.n_in, owner="the network")
-        _validate.finite(x, "x")
-        for layer in self.layers:
-            x = layer.forward(x)
+        x = _validate.finite(_validate.batch(x, "x", self.n_in, owner="the network"), "x")
+        self._input_shapes = []  # for checking what layers of your own return from backward
+        for i, layer in enumerate(self.layers):
+            self._input_shapes.append(x.shape)
+            if isinstance(layer, ValidatedLayer):
+                x = layer._run(x)  # x is checked already
+            else:
+                x = self._checked(i, layer, "forward", layer.forward(x), len(x))
         return x
 
     __call__ = forward
 
-    def backward(self, dz: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Backpropagate dz = dE/dN (N, n_out) through ℓ^L, …, ℓ^1; return dE/dx (N, n_in).
+    def _checked(self, i: int, layer, method: str, out, n: int, shape=None) -> np.ndarray:
+        """What a layer of your own returned, as an array, or an error naming the layer and the problem."""
+        name = type(layer).__name__
+        if out is None:
+            raise TypeError(f"layer {i} ({name}).{method} returned None: did you forget the return statement?")
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"layer {i} ({name}).{method} returned a {type(out).__name__}, not a numpy array")
+        if shape is not None and out.shape != shape:
+            raise ValueError(f"layer {i} ({name}).backward returned shape {out.shape}, but its input had shape {shape}: "
+                             "dE/dx has the shape of x")
+        if out.ndim != 2 or len(out) != n:
+            raise ValueError(f"layer {i} ({name}).{method} returned shape {out.shape}, but a batch of {n} samples "
+                             f"needs shape ({n}, features)")
+        return out
 
-        With `input_grad=False` the first layer skips dE/dx (training never needs it) and None
-        is returned.
-        """
-        for layer in reversed(self.layers[1:]):
-            dz = layer.backward(dz)
-        return self.layers[0].backward(dz, input_grad=input_grad)
+    def backward(self, dz: np.ndarray) -> np.ndarray:
+        """Backpropagate dz = dE/dN (N, n_out) through ℓ^L, …, ℓ^1; return dE/dx (N, n_in)."""
+        for i in reversed(range(len(self.layers))):
+            dz = self._backward_one(i, dz)
+        return dz
+
+    def _backward_params(self, dz: np.ndarray) -> None:
+        """backward without dE/dx of the first layer (a training step never needs it)."""
+        for i in reversed(range(1, len(self.layers))):
+            dz = self._backward_one(i, dz)
+        backward_params(self.layers[0], dz)
+
+    def _backward_one(self, i: int, dz: np.ndarray) -> np.ndarray:
+        layer = self.layers[i]
+        if isinstance(layer, ValidatedLayer):
+            return layer.backward(dz)
+        shapes = getattr(self, "_input_shapes", None)
+        if shapes is None:
+            raise RuntimeError("Sequential.backward was called before forward: run forward(x) first")
+        return self._checked(i, layer, "backward", layer.backward(dz), len(dz), shapes[i])
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -84,35 +136,34 @@ class Sequential:
     @property
     def n_params(self) -> int:
         """Total number of learnable parameters."""
-        return sum(layer.n_params for layer in self.layers)
+        return sum(count_params(layer) for layer in self.layers)
 
     def __repr__(self) -> str:
         rows = []
         for i, layer in enumerate(self.layers):
-            count = f"{layer.n_params:,} parameters" if layer.params else ""
-            rows.append(f"  ({i}) {layer!r:<24}{count:>20}".rstrip())
+            text = repr(layer).replace("\n", "\n      ")
+            count = f"{count_params(layer):,} parameters" if layer.params else ""
+            rows.append(f"  ({i}) {text:<24}{count:>20}".rstrip())
         return "Sequential(\n" + "\n".join(rows) + f"\n)  {self.n_params:,} parameters in total"
 
 
-def fully_connected(sizes: Sequence[int], activation: str = "relu", rng=None, dtype=np.float64) -> Sequential:
+def fully_connected(sizes: Sequence[int], activation: str | type = "relu", rng: Seed = None,
+                    dtype=np.float64, **activation_args) -> Sequential:
     """Fully connected network φ^L(σ(φ^{L-1}(… σ(φ^1(x))))) with layer widths `sizes`.
 
     sizes = [n_0, n_1, …, n_L]: n_0 input features, n_L outputs, L affine layers φ^i: R^{n_{i-1}} -> R^{n_i}
-    and the activation σ ("relu", "sigmoid", "tanh" or "identity") between them, none after the last.
+    and the activation σ between them, none after the last. `activation` is a name from
+    mlp.layers.ACTIVATIONS ("relu", "leaky_relu", "sigmoid", "tanh", "identity") or a layer class of
+    your own; keyword arguments go to it, e.g. fully_connected([1, 8, 1], "leaky_relu", slope=0.1).
     Example: fully_connected([11, 64, 64, 1]) has two hidden layers of 64 ReLU units.
     `rng` (seed or Generator) draws all initial weights, so a seed fixes the whole network.
     """
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-        raise TypeError(f"sizes must be a list of layer widths [n_inputs, ..., n_outputs] such as [11, 64, 1], got {sizes!r}")
-    sizes = list(sizes)
-    if not sizes or len(sizes) < 2:
-        raise ValueError("sizes needs at least two entries [n_inputs, ..., n_outputs], e.g. [11, 64, 1]")
-    sizes = [_validate.count(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
-    make_activation(activation)  # fail early on an unknown name
+    sizes = _validate.sizes(sizes)
+    make_activation(activation, **activation_args)  # fail early on an unknown name or argument
     rng = np.random.default_rng(rng)
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         if i > 0:
-            layers.append(make_activation(activation))
+            layers.append(make_activation(activation, **activation_args))
         layers.append(Linear(n_in, n_out, rng=rng, dtype=dtype))
     return Sequential(layers)

@@ -8,6 +8,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .convergence import Landscape
+
+COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")  # one colour per run, in this order
+
 
 def label(ax, title: str, xlabel: str, ylabel: str):
     """Set the title and axis labels of `ax` in one call; returns ax."""
@@ -73,3 +77,22 @@ def plot_train_test_costs(ax, train_costs, test_steps, test_costs, label_text: s
     if log:
         ax.set_yscale("log")
     return label(ax, title, "iteration k", ylabel)
+
+
+def draw_contours(ax, land: Landscape, xlabel: str, title: str) -> None:
+    """Contours of E(θ) − E(θ̂) (log-spaced levels) with θ̂ starred; labels the axes."""
+    excess = land.costs - land.cost_hat
+    levels = np.geomspace(max(excess.min(), 1e-3 * excess.max()), excess.max(), 12)
+    ax.contour(land.slopes, land.intercepts, excess, levels=levels, colors="0.65", linewidths=0.8)
+    ax.plot(*land.theta_hat, marker="*", markersize=14, color="black", linestyle="none", label="θ̂ (least squares)")
+    ax.set_xlim(land.slopes[[0, -1]])
+    ax.set_ylim(land.intercepts[[0, -1]])
+    ax.set_aspect("equal")
+    ax.set_title(title)
+    ax.set_xlabel(f"slope θ_1 [quality points per {xlabel}]")
+    ax.set_ylabel("intercept θ_2 [quality points]")
+
+
+def draw_path(ax, trajectory: np.ndarray, label: str, color: str) -> None:
+    """The iterates θ(0), θ(1), … of a 2-parameter trajectory (K, 2) as dots joined by lines."""
+    ax.plot(trajectory[:, 0], trajectory[:, 1], marker="o", markersize=3, linewidth=1.2, color=color, label=label)

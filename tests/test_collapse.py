@@ -80,7 +80,7 @@ def test_training_a_deep_linear_stack_never_beats_least_squares():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 4))
     y = X @ np.array([1.0, -1.0, 2.0, 0.0]) + 1.0 + 0.5 * rng.standard_normal(60)
-    best = mlp.linear.cost(X, y, mlp.linear.fit_least_squares(X, y)) / len(X)
+    best = mlp.regression.cost(X, y, mlp.regression.fit_least_squares(X, y)) / len(X)
     stack = linear_stack([4, 3, 3, 1], rng=0)
     history = mlp.train(stack, mlp.SquaredError("mean"), X, y.reshape(-1, 1), step_size=0.02, num_steps=400, progress=False)
     assert history.costs.min() >= best - 1e-12

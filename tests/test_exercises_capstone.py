@@ -44,7 +44,7 @@ def right_with_optimizer(model, X, y, step_size, num_steps):
     costs = []
     for _ in range(num_steps):
         costs.append(loss(model(X), y))
-        model.backward(loss.backward(), input_grad=False)
+        model.backward(loss.backward())
         optimizer.step(model)
     return np.array(costs + [loss(model(X), y)])
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import mlp
-from mlp.explore.activations import (ActivationExplorer, first_layer_kinks, fit_output_layer, slope_changes,
-                                     spread_units)
+from mlp.explore.activations import ActivationExplorer, fit_output_layer, spread_units
+from mlp.kinks import first_layer_kinks, slope_changes
 
 
 def one_hidden_relu(width, seed):
@@ -87,8 +87,8 @@ def test_compute_fits_better_than_a_line_and_reports_consistent_numbers(explorer
     np.testing.assert_allclose(result["kinks"], expected, atol=2e-3)
     x, y = mlp.data.make_regression_1d(80, noise=0.1, rng=0, kind="sine")
     np.testing.assert_array_equal(result["x"], x)
-    line = mlp.linear.fit_least_squares(x, y[:, 0])
-    assert result["linear_cost"] == pytest.approx(mlp.linear.cost(x, y[:, 0], line) / 80)
+    line = mlp.regression.fit_least_squares(x, y[:, 0])
+    assert result["linear_cost"] == pytest.approx(mlp.regression.cost(x, y[:, 0], line) / 80)
 
 
 def test_compute_is_seeded_and_smooth_activations_have_no_kinks(explorer):

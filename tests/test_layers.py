@@ -4,10 +4,11 @@ import warnings
 import numpy as np
 import pytest
 
+import mlp
 from mlp.gradcheck import TOLERANCE, check_layer
-from mlp.layers import Identity, Linear, ReLU, Sigmoid, Tanh, make_activation, sigmoid
+from mlp.layers import Identity, Linear, ReLU, Sigmoid, Tanh, backward_params, make_activation, sigmoid
 
-ACTIVATIONS = [ReLU, Sigmoid, Tanh, Identity]
+ACTIVATIONS = list(mlp.ACTIVATIONS.values())  # every activation of the registry
 
 
 def away_from_kink(shape, seed=0, margin=0.1):
@@ -129,25 +130,34 @@ def test_linear_grads_after_a_new_forward_belong_to_the_new_batch_only():
     np.testing.assert_array_equal(layer.grads["bias"], [1.0])
 
 
-# --- input_grad=False ---------------------------------------------------------------------------
+# --- the backward of a training step: dE/dθ without dE/dx ----------------------------------------
 
-def test_input_grad_false_returns_none_and_still_fills_the_parameter_gradients():
+def test_backward_params_fills_the_same_parameter_gradients_as_backward():
     rng = np.random.default_rng(7)
     x, dz = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
     full, skip = Linear(4, 3, rng=0), Linear(4, 3, rng=0)
     full.forward(x)
     full.backward(dz)
     skip.forward(x)
-    assert skip.backward(dz, input_grad=False) is None
+    skip.params["weight"] = None  # dE/dx = dz θ_w would need θ_w: backward_params must not compute it
+    backward_params(skip, dz)
     for name in ("weight", "bias"):
         np.testing.assert_array_equal(skip.grads[name], full.grads[name])
 
 
-@pytest.mark.parametrize("cls", ACTIVATIONS)
-def test_input_grad_false_on_activations_returns_none(cls):
-    layer = cls()
-    layer.forward(away_from_kink((2, 3)))
-    assert layer.backward(np.ones((2, 3)), input_grad=False) is None
+def test_backward_params_calls_the_backward_a_subclass_wrote_itself():
+    calls = []
+
+    class Logged(Linear):
+        def backward(self, dz):
+            calls.append(dz.shape)
+            return super().backward(dz)
+
+    layer = Logged(2, 3, rng=0)
+    layer.forward(np.ones((4, 2)))
+    backward_params(layer, np.ones((4, 3)))
+    assert calls == [(4, 3)]
+    assert layer.grads["weight"].shape == (3, 2)
 
 
 # --- dtype --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from mlp.data import load_wine_quality, standardize
 from mlp.layers import Linear
-from mlp.linear import fit_least_squares
+from mlp.regression import fit_least_squares
 from mlp.losses import SquaredError
 from mlp.network import fully_connected
 from mlp.optim import DivergenceError, GradientDescent, History, train

@@ -88,7 +88,7 @@ def test_the_quick_start_has_exactly_two_commands():
 
 
 def test_the_wine_data_are_declared_as_package_data(pyproject):
-    assert "mlp" in pyproject["tool"]["setuptools"]["packages"]
+    assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["mlp", "mlp.*"]
     patterns = pyproject["tool"]["setuptools"]["package-data"]["mlp"]
     for shipped in ("data/winequality-red.csv", "data/README.md"):
         assert (ROOT / "mlp" / shipped).is_file()

@@ -5,7 +5,7 @@
 What changes on the way (nbgrader's markers, which teachers know):
 - In code cells, the lines from `### BEGIN SOLUTION Exercise 1.2` to `### END SOLUTION` become
       # YOUR CODE HERE
-      raise NotImplementedError("Exercise 1.2: write your code here")
+      raise NotImplementedError("Exercise 1.2: write your code here")      (mlp.exercises.wire.stub_line)
   at the marker's indentation. Solution regions must sit inside a function (`def`), so that the
   stub raises only where the exercise is used: in its check cell.
 - In markdown cells, the lines from `<!-- BEGIN SOLUTION -->` to `<!-- END SOLUTION -->` become
@@ -18,19 +18,31 @@ What changes on the way (nbgrader's markers, which teachers know):
 --check regenerates in memory and exits 1 if a committed lecture differs (drift).
 --execute first runs every solution top to bottom in a fresh kernel and saves it with its outputs
 (what a teacher does by "Restart Kernel and Run All Cells" and saving), keeping each explorer's
-first picture but not its widget view, which only a live kernel can show; give notebook names to
-limit both steps to those, e.g. `python3 course.py lectures --execute 01_linear_regression`.
+first picture but not its widget view, which only a live kernel can show, and a fingerprint of its
+code, so that a solution edited after its run is noticed; give notebook names to limit both steps
+to those, e.g. `python3 course.py lectures --execute 01_linear_regression`.
+
+A lecture is never overwritten when it holds edits the generator did not make (a student ran or
+solved it in this clone): it is left alone and the command says so; --force replaces it after
+saving the edited file as lectures/edited-copies/NAME-<date>.ipynb.
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import re
+import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
+from blas_env import pin_blas
 from IPython.core.inputtransformer2 import TransformerManager
+
+from mlp.exercises.wire import stub_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, LECTURES = ROOT / "solutions", ROOT / "lectures"
@@ -58,7 +70,7 @@ def _strip_code(source: str, where: str) -> tuple[str, list[str]]:
                 raise MarkerError(f"{where}: name the exercise on the marker, e.g. '### BEGIN SOLUTION Exercise 1.2'")
             labels.append(label)
             indent = begin["indent"]
-            out += [f"{indent}# YOUR CODE HERE", f'{indent}raise NotImplementedError("{label}: write your code here")']
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}{stub_line(label)}"]
             state = "solution"
         elif state is None and BEGIN_HIDDEN.match(line):
             state = "hidden"
@@ -101,7 +113,7 @@ def _stub_functions(tree: ast.Module, where: str) -> set[str]:
     """Names of the top-level functions and classes whose body raises the stub; fail on stubs elsewhere."""
     names = set()
     for node in tree.body:
-        stubs = [n for n in ast.walk(node) if isinstance(n, ast.Raise) and "write your code here" in ast.unparse(n)]
+        stubs = [n for n in ast.walk(node) if isinstance(n, ast.Raise) and ast.unparse(n).startswith("raise NotImplementedError('Exercise")]
         if not stubs:
             continue
         if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -126,7 +138,7 @@ def make_lecture(solution: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     lecture.metadata["course"] = {"generated_from": f"solutions/{name}", "edit": "do not edit: run python3 course.py lectures"}
     stubs: set[str] = set()
     for number, cell in enumerate(solution.cells):
-        where = f"{name}, cell {number}"
+        where = f"solutions/{name}, cell {number + 1} (counting every cell from 1)"
         tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
         if cell.cell_type == "markdown":
             new = nbformat.v4.new_markdown_cell(_strip_markdown(cell.source, where))
@@ -149,10 +161,38 @@ def make_lecture(solution: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
     return lecture
 
 
+def code_fingerprint(notebook: nbformat.NotebookNode) -> str:
+    """A hash of a notebook's code: it changes whenever a code cell is edited, added or removed."""
+    code = "\x00".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+def _content_hash(text: str) -> str:
+    """A hash of a lecture's text without its own recorded hash."""
+    notebook = nbformat.reads(text, as_version=4)
+    notebook.metadata.get("course", {}).pop("generated_sha", None)
+    return hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest()[:16]
+
+
 def render(path: Path) -> str:
-    """The lecture generated from the solution at `path`, as the exact text written to disk."""
+    """The lecture generated from the solution at `path`, as the exact text written to disk.
+
+    It records a hash of itself (metadata course.generated_sha), so that edits made later, by a
+    student who works in this clone, can be told apart from an outdated generated file.
+    """
     lecture = make_lecture(nbformat.read(path, as_version=4), path.name)
+    lecture.metadata["course"]["generated_sha"] = _content_hash(nbformat.writes(lecture))
     return nbformat.writes(lecture) + "\n"
+
+
+def edited(target: Path) -> bool:
+    """Does the lecture at `target` hold changes the generator did not make (outputs, answers, any edit)?"""
+    try:
+        text = target.read_text()
+        recorded = nbformat.reads(text, as_version=4).metadata.get("course", {}).get("generated_sha")
+    except Exception:  # not even a notebook any more: somebody's file, keep it
+        return True
+    return recorded is None or recorded != _content_hash(text)
 
 
 def _merge_streams(outputs: list) -> list:
@@ -170,51 +210,86 @@ def _merge_streams(outputs: list) -> list:
 
 def execute(path: Path) -> None:
     """Run the notebook at `path` top to bottom in a fresh kernel (from its folder) and save its outputs."""
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
+    pin_blas()  # the tests run the notebooks with the same BLAS kernels
     notebook = nbformat.read(path, as_version=4)
-    # timeout=None: nbclient's per-cell timeout can stall for its full length (see README, "For teachers")
-    NotebookClient(notebook, timeout=None, kernel_name="python3", store_widget_state=False, record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    # timeout=None: nbclient's per-cell timeout can stall for its full length (see README, "For teachers");
+    # ipc: the kernel talks over local sockets, not TCP (and so warns about nothing)
+    with tempfile.TemporaryDirectory() as sockets:
+        manager = (KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+                   if sys.platform != "win32" else KernelManager(kernel_name="python3"))
+        try:
+            NotebookClient(notebook, km=manager, timeout=None, store_widget_state=False, record_timing=False,
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+        finally:
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = _merge_streams(cell.outputs)
             for output in cell.outputs:  # a widget view needs the live kernel; its PNG stands in when saved
                 output.get("data", {}).pop(WIDGET_VIEW, None)
+    notebook.metadata.setdefault("course", {})["executed_code"] = code_fingerprint(notebook)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")
+
+
+def write_lecture(target: Path, text: str, force: bool) -> str:
+    """Write a lecture unless that would destroy edits; returns what happened, for the user."""
+    name = target.relative_to(ROOT)
+    if target.exists() and edited(target):
+        if not force:
+            return (f"left {name} alone: it holds edits the generator did not make (someone ran or solved it here). "
+                    "Move it elsewhere to keep it, or run again with --force to replace it (a copy is kept).")
+        backup = target.parent / "edited-copies" / f"{target.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+        backup.parent.mkdir(exist_ok=True)
+        shutil.copy2(target, backup)
+        target.write_text(text)
+        return f"wrote {name}; the edited file was saved as {backup.relative_to(ROOT)}"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(text)
+    return f"wrote {name}"
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report lectures that differ from their solutions; write nothing")
     parser.add_argument("--execute", action="store_true", help="run and save the solutions first")
+    parser.add_argument("--force", action="store_true", help="replace lectures that hold edits (a copy of each is kept)")
     parser.add_argument("names", nargs="*", help="notebooks to work on (default: all), e.g. 01_linear_regression")
     args = parser.parse_args(argv)
-    stale = []
+    stale, refused = [], []
     solutions = sorted(SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
     chosen = [p for p in solutions if not args.names or p.stem in args.names or p.name in args.names]
     if args.names and len(chosen) != len(args.names):
         print(f"unknown notebook name(s) among {args.names}: the solutions are {[p.stem for p in solutions]}", file=sys.stderr)
         return 2
     for path in chosen:
-        if args.execute:
-            execute(path)
+        try:
+            if args.execute:
+                execute(path)
+            text = render(path)
+        except MarkerError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         target = LECTURES / path.name
-        text = render(path)
+        if target.exists() and target.read_text() == text:
+            continue
         if args.check:
-            if not target.exists() or target.read_text() != text:
-                stale.append(target.relative_to(ROOT))
-        elif not target.exists() or target.read_text() != text:
-            LECTURES.mkdir(exist_ok=True)
-            target.write_text(text)
-            print(f"wrote {target.relative_to(ROOT)}")
-    orphans = sorted({p.name for p in LECTURES.glob("*.ipynb")} - {p.name for p in solutions})
+            stale.append(target.relative_to(ROOT))
+            continue
+        said = write_lecture(target, text, args.force)
+        print(said, file=sys.stderr if said.startswith("left") else sys.stdout)
+        if said.startswith("left"):
+            refused.append(target)
+    orphans = sorted({p.name for p in LECTURES.glob("[0-9][0-9]_*.ipynb")} - {p.name for p in solutions})
     for name in orphans:
         print(f"lectures/{name} has no solution: delete it", file=sys.stderr)
     if args.check and stale:
         print("out of date (run python3 course.py lectures): " + ", ".join(map(str, stale)), file=sys.stderr)
-    return 1 if stale or orphans else 0
+    return 1 if stale or orphans or refused else 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from .. import data
 from ..losses import SquaredError
 from ..network import fully_connected
 from ..optim import DivergenceError, train
-from . import ExerciseError, check_array, fail, passed
+from ._legacy import check_array, fail, passed
+from .core import ExerciseError
 
 __all__ = ["ExerciseError", "check_train_loop", "check_pick_step_size"]
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import mlp
-from mlp import descent, linear
+from mlp import convergence, regression
 from mlp.exercises import ExerciseError
-from mlp.exercises.descent import (
+from mlp.exercises.gradient_descent import (
     check_diverges, check_every_step_lowers_E, check_gradient_step, check_predict_divergence, check_stability,
 )
 
@@ -15,7 +15,7 @@ def fails(check, wrong, label, message):
         check(wrong)
 
 
-# --- Exercise 5.1 ---------------------------------------------------------------------------------
+# --- Exercise 4.1 ---------------------------------------------------------------------------------
 
 def right_step(X, y, theta, tau):
     A = np.hstack([X, np.ones((len(X), 1))])
@@ -23,42 +23,42 @@ def right_step(X, y, theta, tau):
 
 
 def in_place_step(X, y, theta, tau):
-    theta -= tau * linear.gradient(X, y, theta)
+    theta -= tau * regression.gradient(X, y, theta)
     return theta
 
 
-@pytest.mark.parametrize("right", [right_step, lambda X, y, theta, tau: theta - tau * linear.gradient(X, y, theta)])
+@pytest.mark.parametrize("right", [right_step, lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta)])
 def test_gradient_step_check_accepts_right_answers(right, capsys):
     check_gradient_step(right)
-    assert capsys.readouterr().out.startswith("✔ Exercise 5.1: θ(k+1) = θ(k) − τ∇E(θ(k))")
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.1: θ(k+1) = θ(k) − τ∇E(θ(k))")
 
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda X, y, theta, tau: None, "returned None"),
-    (lambda X, y, theta, tau: theta + tau * linear.gradient(X, y, theta), "moves uphill"),
-    (lambda X, y, theta, tau: theta - linear.gradient(X, y, theta), "forgot the step size"),
-    (lambda X, y, theta, tau: -tau * linear.gradient(X, y, theta), "returns the step −τ∇E\\(θ\\) alone"),
-    (lambda X, y, theta, tau: theta - tau * linear.gradient(X, y, theta) / 2, "factor 2"),
-    (lambda X, y, theta, tau: (theta - tau * linear.gradient(X, y, theta))[:-1], "has shape"),
+    (lambda X, y, theta, tau: theta + tau * regression.gradient(X, y, theta), "moves uphill"),
+    (lambda X, y, theta, tau: theta - regression.gradient(X, y, theta), "forgot the step size"),
+    (lambda X, y, theta, tau: -tau * regression.gradient(X, y, theta), "returns the step −τ∇E\\(θ\\) alone"),
+    (lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta) / 2, "factor 2"),
+    (lambda X, y, theta, tau: (theta - tau * regression.gradient(X, y, theta))[:-1], "has shape"),
     (in_place_step, "changed its input theta"),
-    (lambda X, y, theta, tau: theta - tau * linear.gradient(X, y, theta) * 1.01, "is off at index"),
+    (lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta) * 1.01, "is off at index"),
 ])
 def test_gradient_step_check_names_the_mistake(wrong, message):
-    fails(check_gradient_step, wrong, "Exercise 5.1", message)
+    fails(check_gradient_step, wrong, "Exercise 4.1", message)
 
 
-# --- Exercise 5.2 ---------------------------------------------------------------------------------
+# --- Exercise 4.2 ---------------------------------------------------------------------------------
 
 def eigen(X):
-    return np.linalg.eigvalsh(2 * linear.add_bias_column(X).T @ linear.add_bias_column(X))
+    return np.linalg.eigvalsh(2 * regression.add_bias_column(X).T @ regression.add_bias_column(X))
 
 
 def test_stability_check_accepts_right_answers(capsys):
     def right(X):
-        L = np.linalg.eigvalsh(linear.hessian(X)).max()
+        L = np.linalg.eigvalsh(regression.hessian(X)).max()
         return L, 2 / L
     check_stability(right)
-    assert capsys.readouterr().out.startswith("✔ Exercise 5.2: L is the largest eigenvalue")
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.2: L is the largest eigenvalue")
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -73,29 +73,29 @@ def test_stability_check_accepts_right_answers(capsys):
     (lambda X: (eigen(X)[-1] * 1.5, 1.0), "but the largest eigenvalue"),
 ])
 def test_stability_check_names_the_mistake(wrong, message):
-    fails(check_stability, wrong, "Exercise 5.2", message)
+    fails(check_stability, wrong, "Exercise 4.2", message)
 
 
-# --- Exercise 5.3 ---------------------------------------------------------------------------------
+# --- Exercise 4.3 ---------------------------------------------------------------------------------
 
 def test_predict_divergence_check_accepts_the_right_answer(capsys):
-    check_predict_divergence(lambda X, taus: taus > descent.stable_step_bound(X))
-    assert capsys.readouterr().out.startswith("✔ Exercise 5.3")
+    check_predict_divergence(lambda X, taus: taus > convergence.stable_step_bound(X))
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.3")
 
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda X, taus: None, "returned None"),
-    (lambda X, taus: taus < descent.stable_step_bound(X), "wrong way round"),
-    (lambda X, taus: taus > 1 / descent.smoothness(X), "above 1/L"),
-    (lambda X, taus: (taus > descent.stable_step_bound(X)).astype(int), "True/False"),
-    (lambda X, taus: taus[:3] > descent.stable_step_bound(X), "shape"),
-    (lambda X, taus: taus > 3 / descent.smoothness(X), "compare each τ with 2/L"),
+    (lambda X, taus: taus < convergence.stable_step_bound(X), "wrong way round"),
+    (lambda X, taus: taus > 1 / convergence.lambda_max(X), "above 1/L"),
+    (lambda X, taus: (taus > convergence.stable_step_bound(X)).astype(int), "True/False"),
+    (lambda X, taus: taus[:3] > convergence.stable_step_bound(X), "shape"),
+    (lambda X, taus: taus > 3 / convergence.lambda_max(X), "compare each τ with 2/L"),
 ])
 def test_predict_divergence_check_names_the_mistake(wrong, message):
-    fails(check_predict_divergence, wrong, "Exercise 5.3", message)
+    fails(check_predict_divergence, wrong, "Exercise 4.3", message)
 
 
-# --- Exercise 5.4 ---------------------------------------------------------------------------------
+# --- Exercise 4.4 ---------------------------------------------------------------------------------
 
 def run(X, y, tau, num_steps=1000):
     model = mlp.Linear(X.shape[1], 1, rng=0)
@@ -112,7 +112,7 @@ def right_diverges(X, y, tau):
 
 def test_diverges_check_accepts_the_right_answer(capsys):
     check_diverges(right_diverges)
-    assert capsys.readouterr().out.startswith("✔ Exercise 5.4")
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.4")
 
 
 def uncaught(X, y, tau):
@@ -143,18 +143,18 @@ def always_true(X, y, tau):
     (lambda X, y, tau: "yes", "should return True or False"),
 ])
 def test_diverges_check_names_the_mistake(wrong, message):
-    fails(check_diverges, wrong, "Exercise 5.4", message)
+    fails(check_diverges, wrong, "Exercise 4.4", message)
 
 
-# --- Exercise 5.5 ---------------------------------------------------------------------------------
+# --- Exercise 4.5 ---------------------------------------------------------------------------------
 
 def costs(X, y, tau, num_steps):
-    return descent.costs_along(X, y, descent.gradient_descent(X, y, tau, num_steps))
+    return convergence.costs_along(X, y, convergence.gradient_descent(X, y, tau, num_steps))
 
 
 def test_every_step_lowers_E_check_accepts_the_right_answer(capsys):
     check_every_step_lowers_E(lambda X, y, tau, n: bool(np.all(np.diff(costs(X, y, tau, n)) <= 0)))
-    assert capsys.readouterr().out.startswith("✔ Exercise 5.5")
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.5")
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -164,4 +164,4 @@ def test_every_step_lowers_E_check_accepts_the_right_answer(capsys):
     (lambda X, y, tau, n: np.diff(costs(X, y, tau, n)) <= 0, "should return True or False"),
 ])
 def test_every_step_lowers_E_check_names_the_mistake(wrong, message):
-    fails(check_every_step_lowers_E, wrong, "Exercise 5.5", message)
+    fails(check_every_step_lowers_E, wrong, "Exercise 4.5", message)

@@ -13,7 +13,8 @@ import re
 import ipywidgets as widgets
 
 from ..graph import Graph, backprop_example
-from ..graph_plot import draw_graph, number
+from .._format import number
+from ..graph_plot import draw_graph
 from . import Explorer
 
 

@@ -1,7 +1,7 @@
 """Checks for notebook 05, gradient descent: one step, the stable step sizes, divergence, monotone decrease.
 
 Each check runs the student's function on small test problems, compares it with mlp.linear,
-mlp.descent and mlp.optim (the oracles) and prints "✔ Exercise 5.N: ..." or raises ExerciseError
+mlp.descent and mlp.optim (the oracles) and prints "✔ Exercise 4.N: ..." or raises ExerciseError
 saying what is off. Usual mistakes are named: a step uphill, a forgotten τ or factor 2, the step
 instead of the new θ, 1/L instead of 2/L, the smallest instead of the largest eigenvalue, an
 uncaught DivergenceError, comparing only the first and the last cost.
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import descent, linear, optim
-from . import ExerciseError, check_array, fail, passed
+from .. import convergence, regression, optim
+from ._legacy import check_array, fail, passed
+from .core import ExerciseError
 
 __all__ = ["ExerciseError", "check_gradient_step", "check_stability", "check_predict_divergence",
            "check_diverges", "check_every_step_lowers_E"]
@@ -49,9 +50,9 @@ def _flag(label: str, got, what: str) -> bool:
     return bool(got)
 
 
-# --- Exercise 5.1: one step -----------------------------------------------------------------------
+# --- Exercise 4.1: one step -----------------------------------------------------------------------
 
-def check_gradient_step(gradient_step, label: str = "Exercise 5.1") -> None:
+def check_gradient_step(gradient_step, label: str = "Exercise 4.1") -> None:
     """gradient_step(X, y, theta, tau) must return θ − τ ∇E(θ) for E(θ) = ||Aθ − y||², leaving theta unchanged."""
     for seed, tau in [(0, 1e-3), (1, 0.02)]:
         X, y = _problem(seed)
@@ -61,7 +62,7 @@ def check_gradient_step(gradient_step, label: str = "Exercise 5.1") -> None:
         if not np.array_equal(theta, before):
             fail(label, "gradient_step changed its input theta: return a new array θ − τ∇E(θ) "
                         "instead of writing into theta (theta = theta − ... makes a new one)")
-        grad = linear.gradient(X, y, before)
+        grad = regression.gradient(X, y, before)
         expected = before - tau * grad
         what = f"gradient_step(X, y, theta, tau={tau:g})"
         if got is not None and not isinstance(got, tuple):
@@ -71,18 +72,18 @@ def check_gradient_step(gradient_step, label: str = "Exercise 5.1") -> None:
                 (before - grad, "forgot the step size: multiply the gradient by τ"),
                 (-tau * grad, "returns the step −τ∇E(θ) alone: add it to θ to get the new parameters"),
                 (before - tau * grad / 2, "takes half the step: ∇E(θ) = 2Aᵀ(Aθ − y) has a factor 2 "
-                                          "(mlp.linear.gradient includes it)"),
+                                          "(mlp.regression.gradient includes it)"),
             ]
             for wrong, sentence in mistakes:
                 if _close(got_array, wrong) and not _close(wrong, expected):
                     fail(label, f"{what} {sentence}")
-        check_array(label, got, expected, what, hint="Compute θ − τ ∇E(θ) with mlp.linear.gradient(X, y, theta).")
+        check_array(label, got, expected, what, hint="Compute θ − τ ∇E(θ) with mlp.regression.gradient(X, y, theta).")
     passed(label, "θ(k+1) = θ(k) − τ∇E(θ(k)): one step against the gradient, scaled by τ.")
 
 
-# --- Exercise 5.2: L and the largest stable step ----------------------------------------------------
+# --- Exercise 4.2: L and the largest stable step ----------------------------------------------------
 
-def check_stability(stability, label: str = "Exercise 5.2") -> None:
+def check_stability(stability, label: str = "Exercise 4.2") -> None:
     """stability(X) must return (L, 2/L): L the largest eigenvalue of ∇²E = 2AᵀA."""
     X, _ = _problem(2)
     got = stability(X)
@@ -94,13 +95,13 @@ def check_stability(stability, label: str = "Exercise 5.2") -> None:
         L_got, tau_got = (float(np.asarray(v, dtype=np.float64)) for v in got)
     except (TypeError, ValueError):
         fail(label, f"stability(X) should return two single numbers, got {got!r}")
-    eigenvalues = descent.hessian_eigenvalues(X)
+    eigenvalues = convergence.hessian_eigenvalues(X)
     L = eigenvalues[-1]
     no_bias = float(np.linalg.eigvalsh(2 * X.T @ X)[-1])
     mistakes = [
         (L / 2, "is half of L: the Hessian is ∇²E = 2AᵀA, with a factor 2"),
         (eigenvalues[0], "is the smallest eigenvalue μ: L is the largest one (np.linalg.eigvalsh sorts them increasingly)"),
-        (no_bias, "misses the bias: build A = [X, 1] with mlp.linear.add_bias_column (mlp.linear.hessian does it)"),
+        (no_bias, "misses the bias: build A = [X, 1] with mlp.regression.add_bias_column (mlp.regression.hessian does it)"),
         (np.sqrt(L), "is the square root of L: take the eigenvalue itself, not a singular value"),
     ]
     if not np.isclose(L_got, L, rtol=1e-6):
@@ -115,12 +116,12 @@ def check_stability(stability, label: str = "Exercise 5.2") -> None:
     passed(label, "L is the largest eigenvalue of ∇²E = 2AᵀA, and every τ < 2/L lowers E at every step.")
 
 
-# --- Exercise 5.3: predict divergence ----------------------------------------------------------------
+# --- Exercise 4.3: predict divergence ----------------------------------------------------------------
 
-def check_predict_divergence(predict_divergence, label: str = "Exercise 5.3") -> None:
+def check_predict_divergence(predict_divergence, label: str = "Exercise 4.3") -> None:
     """predict_divergence(X, taus) must return taus > 2/L, one True/False per step size."""
     X, _ = _problem(3)
-    L = descent.smoothness(X)
+    L = convergence.lambda_max(X)
     taus = FRACTIONS * 2 / L
     got = _flags(label, predict_divergence(X, taus.copy()), len(taus), "predict_divergence(X, taus)")
     expected = taus > 2 / L
@@ -135,12 +136,12 @@ def check_predict_divergence(predict_divergence, label: str = "Exercise 5.3") ->
     passed(label, "gradient descent on E diverges exactly for the step sizes τ > 2/L.")
 
 
-# --- Exercise 5.4: verify by running ----------------------------------------------------------------
+# --- Exercise 4.4: verify by running ----------------------------------------------------------------
 
-def check_diverges(diverges, label: str = "Exercise 5.4") -> None:
+def check_diverges(diverges, label: str = "Exercise 4.4") -> None:
     """diverges(X, y, tau) must run gradient descent (mlp.train) and return True iff it raises DivergenceError."""
     X, y = _problem(4)
-    L = descent.smoothness(X)
+    L = convergence.lambda_max(X)
     for fraction in FRACTIONS:
         tau = fraction * 2 / L
         try:
@@ -158,18 +159,18 @@ def check_diverges(diverges, label: str = "Exercise 5.4") -> None:
     passed(label, "running gradient descent confirms the prediction: it diverges exactly for τ > 2/L.")
 
 
-# --- Exercise 5.5: monotone decrease ---------------------------------------------------------------
+# --- Exercise 4.5: monotone decrease ---------------------------------------------------------------
 
-def check_every_step_lowers_E(every_step_lowers_E, label: str = "Exercise 5.5") -> None:
+def check_every_step_lowers_E(every_step_lowers_E, label: str = "Exercise 4.5") -> None:
     """every_step_lowers_E(X, y, tau, num_steps) must say whether E(θ(k+1)) <= E(θ(k)) for every k."""
     X, y = _problem(5)
-    L = descent.smoothness(X)
+    L = convergence.lambda_max(X)
     # θ(0) = 0 and τ a little above 2/L: E first falls (the slow directions), then rises; the
     # last cost is still below the first, so only comparing every pair of neighbours finds the rise.
     cases = [(0.5, 30), (0.95, 30), (1.02, 15), (1.5, 30)]
     for fraction, num_steps in cases:
         tau = fraction * 2 / L
-        costs = descent.costs_along(X, y, descent.gradient_descent(X, y, tau, num_steps))
+        costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, tau, num_steps))
         expected = bool(np.all(np.diff(costs) <= 0))
         got = _flag(label, every_step_lowers_E(X, y, tau, num_steps),
                     f"every_step_lowers_E(X, y, tau={fraction:g} · (2/L), num_steps={num_steps})")
@@ -178,5 +179,5 @@ def check_every_step_lowers_E(every_step_lowers_E, label: str = "Exercise 5.5") 
                 fail(label, f"for τ = {fraction:g} · (2/L) E rises at some steps although E(θ({num_steps})) < E(θ(0)): "
                             "compare every E(θ(k+1)) with E(θ(k)), e.g. np.all(np.diff(costs) <= 0)")
             fail(label, f"for τ = {fraction:g} · (2/L) you answered {got}, but it is {expected}: compute E(θ(k)) along "
-                        "the trajectory (mlp.descent.costs_along) and check E(θ(k+1)) <= E(θ(k)) for every k")
+                        "the trajectory (mlp.convergence.costs_along) and check E(θ(k+1)) <= E(θ(k)) for every k")
     passed(label, "E(θ(k+1)) <= E(θ(k)) at every step for τ < 2/L, and not above it.")

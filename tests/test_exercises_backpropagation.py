@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from mlp.exercises import ExerciseError
-from mlp.exercises.backprop import (
+from mlp.exercises.backpropagation import (
     check_hand_gradients, check_linear_backward, check_multiply_backward, check_sigmoid_layer,
 )
 from mlp.gradcheck import numerical_jacobian
 from mlp.graph import Node
 
-# --- Exercise 4.1 ---------------------------------------------------------------------------------
+# --- Exercise 5.1 ---------------------------------------------------------------------------------
 # at x = 1, y = −3, z = 2: d = −2, e = −4, L = 25, ∂L/∂e = 2(e − 1) = −10, ∂L/∂d = z·(−10) = −20,
 # ∂L/∂z = d·(−10) = 20, ∂L/∂x = ∂L/∂y = −20 (worked out by hand, not taken from mlp)
 RIGHT = {"d": -2, "e": -4, "L": 25, "dL_de": -10, "dL_dd": -20, "dL_dz": 20, "dL_dx": -20, "dL_dy": -20}
@@ -24,7 +24,7 @@ def answers(**changes):
 
 def test_hand_gradients_right(capsys):
     check_hand_gradients(answers())
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.1: all eight numbers are right")
+    assert capsys.readouterr().out.startswith("✔ Exercise 5.1: all eight numbers are right")
 
 
 def test_hand_gradients_accept_floats_and_numpy_numbers(capsys):
@@ -45,7 +45,7 @@ def test_hand_gradients_accept_floats_and_numpy_numbers(capsys):
     ({"dL_dy": 20}, "dL_dy is off.*The sign is off"),
 ])
 def test_hand_gradients_name_the_first_wrong_number_and_the_slip(changes, message):
-    with pytest.raises(ExerciseError, match="(?s)^Exercise 4.1: .*" + message):
+    with pytest.raises(ExerciseError, match="(?s)^Exercise 5.1: .*" + message):
         check_hand_gradients(answers(**changes))
 
 
@@ -60,7 +60,7 @@ def test_hand_gradients_wrong_container_or_missing_keys():
         check_hand_gradients(answers(dL_dx="-20"))
 
 
-# --- Exercise 4.2 ---------------------------------------------------------------------------------
+# --- Exercise 5.2 ---------------------------------------------------------------------------------
 
 def multiply_node(backward):
     """A multiply node class with the given backward(self, a, b)."""
@@ -82,7 +82,7 @@ def right_multiply(node, a, b):
 
 def test_multiply_right(capsys):
     check_multiply_backward(multiply_node(right_multiply))
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.2")
+    assert capsys.readouterr().out.startswith("✔ Exercise 5.2")
 
 
 def swapped(node, a, b):
@@ -117,7 +117,7 @@ def negated(node, a, b):
     (negated, "got −104, expected 104. The sign is off"),
 ])
 def test_multiply_wrong_backward_is_named(backward, message):
-    with pytest.raises(ExerciseError, match="(?s)^Exercise 4.2: .*" + message):
+    with pytest.raises(ExerciseError, match="(?s)^Exercise 5.2: .*" + message):
         check_multiply_backward(multiply_node(backward))
 
 
@@ -126,7 +126,7 @@ def test_multiply_needs_the_class():
         check_multiply_backward(multiply_node(right_multiply)())
 
 
-# --- Exercise 4.3 ---------------------------------------------------------------------------------
+# --- Exercise 5.3 ---------------------------------------------------------------------------------
 
 def sigmoid_layer(forward=None, backward=None):
     """A pseudocode-style sigmoid layer; forward/backward(σ, x, dz) replace the right ones."""
@@ -147,7 +147,7 @@ def sigmoid_layer(forward=None, backward=None):
 
 def test_sigmoid_right(capsys):
     check_sigmoid_layer(sigmoid_layer())
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.3: forward gives σ(x) and backward agrees")
+    assert capsys.readouterr().out.startswith("✔ Exercise 5.3: forward gives σ(x) and backward agrees")
 
 
 @pytest.mark.parametrize("backward, hint", [
@@ -162,7 +162,7 @@ def test_sigmoid_wrong_backward_says_which_gradient_and_by_how_much(backward, hi
     with pytest.raises(ExerciseError) as error:
         check_sigmoid_layer(sigmoid_layer(backward=backward))
     message = str(error.value)
-    assert message.startswith("Exercise 4.3: backward disagrees with finite differences")
+    assert message.startswith("Exercise 5.3: backward disagrees with finite differences")
     assert "FAIL  x" in message and "relative error" in message and "finite differences" in message
     if hint:
         assert re.search("Hint: .*" + hint, message)
@@ -178,7 +178,7 @@ def test_sigmoid_wrong_backward_says_which_gradient_and_by_how_much(backward, hi
     (lambda s, x: s + 0.1, "forward is off at x ="),
 ])
 def test_sigmoid_wrong_forward_is_named(forward, message):
-    with pytest.raises(ExerciseError, match="(?s)^Exercise 4.3: .*" + message):
+    with pytest.raises(ExerciseError, match="(?s)^Exercise 5.3: .*" + message):
         check_sigmoid_layer(sigmoid_layer(forward=forward))
 
 
@@ -197,7 +197,7 @@ def test_sigmoid_backward_returning_none_or_changing_x_in_place():
         check_sigmoid_layer(InPlace)
 
 
-# --- Exercise 4.4 ---------------------------------------------------------------------------------
+# --- Exercise 5.4 ---------------------------------------------------------------------------------
 
 def linear_layer(backward):
     """A pseudocode-style affine layer whose backward(self, x, W, dz) is given."""
@@ -223,7 +223,7 @@ def right_linear(layer, x, W, dz):
 
 def test_linear_right(capsys):
     check_linear_backward(linear_layer(right_linear))
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.4: dE/dx, dE/dθ_w and dE/dθ_b match")
+    assert capsys.readouterr().out.startswith("✔ Exercise 5.4: dE/dx, dE/dθ_w and dE/dθ_b match")
 
 
 def transposed_weight(layer, x, W, dz):
@@ -286,7 +286,7 @@ def accumulating(layer, x, W, dz):
     (dx_of_wrong_shape, "dE/dx has shape \\(4, 2\\), but it must have x's shape \\(4, 3\\)"),
 ])
 def test_linear_wrong_backward_is_named(backward, message):
-    with pytest.raises(ExerciseError, match="(?s)^Exercise 4.4: .*" + message):
+    with pytest.raises(ExerciseError, match="(?s)^Exercise 5.4: .*" + message):
         check_linear_backward(linear_layer(backward))
 
 

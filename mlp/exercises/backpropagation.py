@@ -1,7 +1,7 @@
 """Checks for notebook 04, backpropagation: the example by hand, a multiply node, a sigmoid layer, Linear.backward.
 
 Each check runs the student's code on test inputs and compares it with mlp (mlp.graph for the
-nodes, mlp.layers and mlp.gradcheck's finite differences for the layers). It prints "✔ Exercise 4.N: ..."
+nodes, mlp.layers and mlp.gradcheck's finite differences for the layers). It prints "✔ Exercise 5.N: ..."
 or raises ExerciseError saying which quantity is off, by how much, and, for the usual mistakes
 (a swapped local gradient, a forgotten upstream gradient, = instead of +=, a transposed or
 unsummed gradient, a missing factor), what was probably done.
@@ -12,14 +12,15 @@ import numpy as np
 
 from .. import graph as G
 from ..gradcheck import check_layer
-from ..graph_plot import number
+from .._format import number
 from ..layers import Linear, sigmoid
-from . import ExerciseError, fail, passed
+from ._legacy import fail, passed
+from .core import ExerciseError
 
 __all__ = ["ExerciseError", "HAND_VALUES", "check_hand_gradients", "check_multiply_backward",
            "check_sigmoid_layer", "check_linear_backward"]
 
-HAND_VALUES = {"x": 1.0, "y": -3.0, "z": 2.0}  # the new point of Exercise 4.1
+HAND_VALUES = {"x": 1.0, "y": -3.0, "z": 2.0}  # the new point of Exercise 5.1
 HAND_KEYS = ("d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy")
 
 
@@ -27,12 +28,12 @@ def _same(a, b) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
 
 
-# --- Exercise 4.1: the example by hand ---------------------------------------------------------
+# --- Exercise 5.1: the example by hand ---------------------------------------------------------
 
 def check_hand_gradients(hand_gradients) -> None:
-    """Exercise 4.1: hand_gradients() returns {"d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy"}
+    """Exercise 5.1: hand_gradients() returns {"d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy"}
     for L = ((x + y)·z − 1)² at x = 1, y = −3, z = 2; compared with mlp.graph, in that order."""
-    label = "Exercise 4.1"
+    label = "Exercise 5.1"
     answers = hand_gradients()
     if not isinstance(answers, dict):
         fail(label, f"hand_gradients() should return a dict such as {{'d': ..., 'e': ...}}, got {type(answers).__name__}")
@@ -79,7 +80,7 @@ def check_hand_gradients(hand_gradients) -> None:
                   f"∂L/∂z = {number(expected['dL_dz'])}.")
 
 
-# --- Exercise 4.2: backward of a multiply node --------------------------------------------------
+# --- Exercise 5.2: backward of a multiply node --------------------------------------------------
 
 def _example_with(node_class, **values) -> tuple[dict, dict]:
     """The lecture's example with e = node_class(d, z): ({name: grad} from it, {name: grad} from mlp)."""
@@ -96,10 +97,10 @@ def _example_with(node_class, **values) -> tuple[dict, dict]:
 
 
 def check_multiply_backward(node_class) -> None:
-    """Exercise 4.2: node_class(a, b) is a mlp.graph.Node computing a · b whose backward() adds
+    """Exercise 5.2: node_class(a, b) is a mlp.graph.Node computing a · b whose backward() adds
     ∂(a·b)/∂a · grad = b · grad to a.grad and a · grad to b.grad. Tried inside the lecture's example
     and on x · x, where both inputs are the same node."""
-    label = "Exercise 4.2"
+    label = "Exercise 5.2"
     if not (isinstance(node_class, type) and issubclass(node_class, G.Node)):
         fail(label, f"pass the class itself (a subclass of mlp.graph.Node), got {node_class!r}")
     for values in ({"x": -2.0, "y": 5.0, "z": -4.0}, {"x": 1.5, "y": 0.5, "z": 3.0}):
@@ -143,9 +144,9 @@ def _report_or_fail(label: str, layer, x: np.ndarray, hints: str) -> None:
 
 
 def check_sigmoid_layer(layer_class) -> None:
-    """Exercise 4.3: layer_class() has forward(x) -> σ(x) and backward(dz) -> dE/dx = dz ⊙ σ'(x),
+    """Exercise 5.3: layer_class() has forward(x) -> σ(x) and backward(dz) -> dE/dx = dz ⊙ σ'(x),
     for batches x of shape (N, n); checked against mlp.layers.sigmoid and mlp.gradcheck.check_layer."""
-    label = "Exercise 4.3"
+    label = "Exercise 5.3"
     layer = layer_class()
     x = np.random.default_rng(4).standard_normal((4, 3)) * 2
     kept = x.copy()
@@ -183,10 +184,10 @@ def check_sigmoid_layer(layer_class) -> None:
 
 
 def check_linear_backward(layer_class) -> None:
-    """Exercise 4.4: layer_class(weight, bias) with backward(dz) returning dE/dx = dz θ_w and storing
+    """Exercise 5.4: layer_class(weight, bias) with backward(dz) returning dE/dx = dz θ_w and storing
     grads["weight"] = dzᵀ x and grads["bias"] = Σ_rows dz; compared with mlp.layers.Linear and
     checked with finite differences. Shapes: x (4, 3), θ_w (2, 3), θ_b (2,), dz (4, 2)."""
-    label = "Exercise 4.4"
+    label = "Exercise 5.4"
     reference = Linear(3, 2, rng=4)
     rng = np.random.default_rng(5)
     reference.params["bias"][:] = rng.standard_normal(2)

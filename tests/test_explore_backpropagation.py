@@ -1,4 +1,4 @@
-"""mlp.explore.backprop: the step-through's state after every step, its texts, and the explorer widget."""
+"""mlp.explore.backpropagation: the step-through's state after every step, its texts, and the explorer widget."""
 
 import matplotlib
 
@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from mlp.explore.backprop import BackpropExplorer, backprop_state  # noqa: E402
+from mlp.explore.backpropagation import BackpropExplorer, backprop_state  # noqa: E402
 from mlp.graph import Add, Graph, Input, Multiply, backprop_example  # noqa: E402
 
 LECTURE = {"x": -2.0, "y": 5.0, "z": -4.0}

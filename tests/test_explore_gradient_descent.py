@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mlp import data, descent, linear
-from mlp.explore.descent import DescentExplorer, landscape
+from mlp import data, convergence, regression
+from mlp.explore.gradient_descent import DescentExplorer, landscape
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def alcohol():
 def test_landscape_frames_theta0_and_theta_hat_on_a_square_grid(alcohol):
     x, y = alcohol
     land = landscape(x, y)
-    np.testing.assert_allclose(land.theta_hat, linear.fit_least_squares(x, y))
+    np.testing.assert_allclose(land.theta_hat, regression.fit_least_squares(x, y))
     for theta in (land.theta0, land.theta_hat):
         assert land.slopes[0] < theta[0] < land.slopes[-1]
         assert land.intercepts[0] < theta[1] < land.intercepts[-1]
@@ -31,33 +31,33 @@ def test_landscape_frames_theta0_and_theta_hat_on_a_square_grid(alcohol):
 
 def test_compute_runs_gradient_descent_with_tau_in_units_of_one_over_L(explorer, alcohol):
     x, y = alcohol
-    result = explorer.compute(tau_times_L=0.5, num_steps=10, features="raw")
-    L = descent.smoothness(x)
+    result = explorer.compute(tau_times_lambda=0.5, num_steps=10, features="raw")
+    L = convergence.lambda_max(x)
     assert result["tau"] == pytest.approx(0.5 / L)
-    np.testing.assert_allclose(result["trajectory"], descent.gradient_descent(x, y, 0.5 / L, 10), rtol=1e-12)
+    np.testing.assert_allclose(result["trajectory"], convergence.gradient_descent(x, y, 0.5 / L, 10), rtol=1e-12)
     assert result["excess"].shape == (11,)
     assert result["monotone"]
 
 
 def test_standardised_alcohol_reaches_theta_hat_in_one_step_at_tau_one_over_L(explorer):
-    result = explorer.compute(tau_times_L=1.0, num_steps=3, features="standardised")
+    result = explorer.compute(tau_times_lambda=1.0, num_steps=3, features="standardised")
     assert result["distances"][1] < 1e-9 * result["distances"][0]
 
 
 def test_raw_alcohol_crawls_along_the_valley(explorer):
-    result = explorer.compute(tau_times_L=1.0, num_steps=100, features="raw")
+    result = explorer.compute(tau_times_lambda=1.0, num_steps=100, features="raw")
     assert result["distances"][-1] > 0.9 * result["distances"][0]
 
 
 def test_above_2_over_L_the_cost_grows_and_the_summary_says_so(explorer):
-    result = explorer.compute(tau_times_L=2.2, num_steps=60, features="standardised")
+    result = explorer.compute(tau_times_lambda=2.2, num_steps=60, features="standardised")
     assert result["excess"][-1] > 100 * result["excess"][0]
     assert not result["monotone"]
     assert "diverges" in explorer.summary(result)
 
 
 def test_below_2_over_L_every_step_lowers_E_even_while_the_path_zigzags(explorer):
-    result = explorer.compute(tau_times_L=1.9, num_steps=40, features="raw")
+    result = explorer.compute(tau_times_lambda=1.9, num_steps=40, features="raw")
     slope_moves = np.diff(result["trajectory"][:, 0])
     assert np.all(slope_moves[:-1] * slope_moves[1:] < 0), "the slope should swing back and forth"
     assert result["monotone"] and "every step lowered E" in explorer.summary(result)
@@ -65,7 +65,7 @@ def test_below_2_over_L_every_step_lowers_E_even_while_the_path_zigzags(explorer
 
 def test_unknown_features_are_named(explorer):
     with pytest.raises(ValueError, match="'raw' or 'standardised'"):
-        explorer.compute(tau_times_L=1.0, num_steps=3, features="scaled")
+        explorer.compute(tau_times_lambda=1.0, num_steps=3, features="scaled")
 
 
 def test_moving_a_slider_updates_the_figure_and_status(explorer):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import linear
+from .. import regression
 from ..data import load_wine_quality, standardize
 from ..collapse import collapse, linear_stack, rank_bound
-from . import call, check_array, fail, passed
+from ._legacy import call, check_array, fail, passed
 
 
 def _stack_with_biases(sizes, seed):
@@ -90,8 +90,8 @@ def check_best_stack_cost(student_best_stack_cost) -> None:
             answer = float(answer)
         except (TypeError, ValueError):
             fail(label, f"best_stack_cost should return a number, got {type(answer).__name__}")
-        theta = linear.fit_least_squares(A, t)
-        expected = linear.cost(A, t, theta) / len(A)
+        theta = regression.fit_least_squares(A, t)
+        expected = regression.cost(A, t, theta) / len(A)
         if np.isclose(answer, expected, rtol=1e-6):
             continue
         if np.isclose(answer, expected * len(A), rtol=1e-6):

@@ -5,7 +5,7 @@ import pytest
 import mlp
 from mlp.collapse import collapse, rank_bound
 from mlp.exercises import ExerciseError
-from mlp.exercises.collapse import check_best_stack_cost, check_collapse, check_rank_bound
+from mlp.exercises.linear_collapse import check_best_stack_cost, check_collapse, check_rank_bound
 
 
 def layers_of(stack):
@@ -71,7 +71,7 @@ def test_rank_bound_accepts_min_and_explains_the_hidden_widths_mistake(capsys):
 
 
 def best_cost(X, y):
-    return mlp.linear.cost(X, y, mlp.linear.fit_least_squares(X, y)) / len(X)
+    return mlp.regression.cost(X, y, mlp.regression.fit_least_squares(X, y)) / len(X)
 
 
 def test_best_stack_cost_accepts_least_squares_and_explains_mistakes(capsys):

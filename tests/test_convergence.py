@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mlp
-from mlp import descent, linear
+from mlp import convergence, regression
 
 
 def problem(seed, n=30, d=3, scales=None):
@@ -19,20 +19,20 @@ def problem(seed, n=30, d=3, scales=None):
 def test_smoothness_is_twice_the_largest_squared_singular_value_of_A():
     X, _ = problem(0)
     A = np.hstack([X, np.ones((len(X), 1))])
-    assert descent.smoothness(X) == pytest.approx(2 * np.linalg.svd(A, compute_uv=False)[0] ** 2, rel=1e-12)
+    assert convergence.lambda_max(X) == pytest.approx(2 * np.linalg.svd(A, compute_uv=False)[0] ** 2, rel=1e-12)
 
 
 def test_one_standardised_feature_has_L_equal_2N_and_condition_number_one():
     x = np.random.default_rng(1).standard_normal((50, 1))
     x = (x - x.mean()) / x.std()  # then AᵀA = diag(Σx², N) = N I
-    assert descent.smoothness(x) == pytest.approx(100.0, rel=1e-12)
-    assert descent.condition_number(x) == pytest.approx(1.0, rel=1e-12)
-    assert descent.stable_step_bound(x) == pytest.approx(0.02, rel=1e-12)
+    assert convergence.lambda_max(x) == pytest.approx(100.0, rel=1e-12)
+    assert convergence.condition_number(x) == pytest.approx(1.0, rel=1e-12)
+    assert convergence.stable_step_bound(x) == pytest.approx(0.02, rel=1e-12)
 
 
 def test_hessian_eigenvalues_are_increasing_and_reassemble_the_trace():
     X, _ = problem(2)
-    eigenvalues = descent.hessian_eigenvalues(X)
+    eigenvalues = convergence.hessian_eigenvalues(X)
     A = np.hstack([X, np.ones((len(X), 1))])
     assert np.all(np.diff(eigenvalues) >= 0)
     assert eigenvalues.sum() == pytest.approx(2 * np.sum(A * A), rel=1e-12)
@@ -40,28 +40,28 @@ def test_hessian_eigenvalues_are_increasing_and_reassemble_the_trace():
 
 def test_condition_number_is_infinite_for_a_repeated_feature():
     X, _ = problem(3, d=1)
-    assert descent.condition_number(np.hstack([X, X])) > 1e12
+    assert convergence.condition_number(np.hstack([X, X])) > 1e12
 
 
 def test_scaling_one_feature_up_raises_L_and_the_condition_number():
     X, _ = problem(4)
     scaled = X * np.array([1.0, 1.0, 100.0])
-    assert descent.smoothness(scaled) > 1000 * descent.smoothness(X)
-    assert descent.condition_number(scaled) > 100 * descent.condition_number(X)
+    assert convergence.lambda_max(scaled) > 1000 * convergence.lambda_max(X)
+    assert convergence.condition_number(scaled) > 100 * convergence.condition_number(X)
 
 
 # --- gradient descent ---------------------------------------------------------------------------
 
 def test_one_step_matches_the_hand_computed_update():
     # A = [[1, 1], [2, 1]], y = (1, 2), θ(0) = 0: ∇E(0) = −2 Aᵀ y = −2 (5, 3), so θ(1) = τ (10, 6)
-    trajectory = descent.gradient_descent(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]), 0.01, 1)
+    trajectory = convergence.gradient_descent(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]), 0.01, 1)
     np.testing.assert_allclose(trajectory, [[0, 0], [0.1, 0.06]], rtol=1e-12)
 
 
 def test_trajectory_starts_at_theta0_and_has_one_row_per_iterate():
     X, y = problem(5)
     theta0 = np.arange(4.0)
-    trajectory = descent.gradient_descent(X, y, 1e-3, 7, theta0)
+    trajectory = convergence.gradient_descent(X, y, 1e-3, 7, theta0)
     assert trajectory.shape == (8, 4)
     np.testing.assert_array_equal(trajectory[0], theta0)
     assert np.array_equal(theta0, np.arange(4.0)), "theta0 must not be modified"
@@ -69,8 +69,8 @@ def test_trajectory_starts_at_theta0_and_has_one_row_per_iterate():
 
 def test_distance_to_theta_hat_shrinks_at_least_like_1_minus_mu_over_L_with_tau_one_over_L():
     X, y = problem(6)
-    mu, L = descent.hessian_eigenvalues(X)[[0, -1]]
-    distances = np.linalg.norm(descent.gradient_descent(X, y, 1 / L, 200) - linear.fit_least_squares(X, y), axis=1)
+    mu, L = convergence.hessian_eigenvalues(X)[[0, -1]]
+    distances = np.linalg.norm(convergence.gradient_descent(X, y, 1 / L, 200) - regression.fit_least_squares(X, y), axis=1)
     bound = (1 - mu / L) ** np.arange(201) * distances[0]
     assert np.all(distances <= bound * (1 + 1e-9) + 1e-12)
 
@@ -78,17 +78,17 @@ def test_distance_to_theta_hat_shrinks_at_least_like_1_minus_mu_over_L_with_tau_
 def test_converges_to_the_least_squares_solution():
     X, y = problem(6)
     X = X - X.mean(axis=0)  # centred features: a well-conditioned Hessian
-    trajectory = descent.gradient_descent(X, y, 1 / descent.smoothness(X), 500)
-    np.testing.assert_allclose(trajectory[-1], linear.fit_least_squares(X, y), rtol=1e-10, atol=1e-12)
+    trajectory = convergence.gradient_descent(X, y, 1 / convergence.lambda_max(X), 500)
+    np.testing.assert_allclose(trajectory[-1], regression.fit_least_squares(X, y), rtol=1e-10, atol=1e-12)
 
 
 def test_same_costs_as_mlp_train_on_a_linear_layer():
     X, y = problem(7)
-    tau = 0.5 / descent.smoothness(X)
+    tau = 0.5 / convergence.lambda_max(X)
     layer = mlp.Linear(3, 1, rng=0)
     layer.params["weight"][:] = 0.0
     history = mlp.train(layer, mlp.SquaredError("sum"), X, y.reshape(-1, 1), step_size=tau, num_steps=20, progress=False)
-    costs = descent.costs_along(X, y, descent.gradient_descent(X, y, tau, 20))
+    costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, tau, 20))
     np.testing.assert_allclose(costs, history.costs, rtol=1e-10)
 
 
@@ -96,14 +96,14 @@ def test_same_costs_as_mlp_train_on_a_linear_layer():
 @given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 100.0), fraction=st.floats(0.05, 0.99))
 def test_every_step_lowers_E_below_2_over_L(seed, scale, fraction):
     X, y = problem(seed, scales=[1.0, scale, 1.0])
-    costs = descent.costs_along(X, y, descent.gradient_descent(X, y, fraction * descent.stable_step_bound(X), 30))
+    costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, fraction * convergence.stable_step_bound(X), 30))
     assert np.all(np.diff(costs) <= 1e-9 * costs[0])
 
 
 @pytest.mark.parametrize("fraction", [1.05, 1.5])
 def test_above_2_over_L_the_cost_grows(fraction):
     X, y = problem(8)
-    costs = descent.costs_along(X, y, descent.gradient_descent(X, y, fraction * descent.stable_step_bound(X), 300))
+    costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, fraction * convergence.stable_step_bound(X), 300))
     assert costs[-1] > 1e3 * costs[0]
 
 
@@ -111,14 +111,14 @@ def test_above_2_over_L_mlp_train_reports_divergence():
     X, y = problem(9)
     layer = mlp.Linear(3, 1, rng=0)
     with pytest.raises(mlp.DivergenceError, match="too large"):
-        mlp.train(layer, mlp.SquaredError(), X, y.reshape(-1, 1), step_size=1.1 * descent.stable_step_bound(X),
+        mlp.train(layer, mlp.SquaredError(), X, y.reshape(-1, 1), step_size=1.1 * convergence.stable_step_bound(X),
                   num_steps=2000, progress=False)
 
 
 def test_costs_along_matches_linear_cost_row_by_row():
     X, y = problem(10)
     thetas = np.random.default_rng(0).standard_normal((5, 4))
-    np.testing.assert_allclose(descent.costs_along(X, y, thetas), [linear.cost(X, y, t) for t in thetas], rtol=1e-12)
+    np.testing.assert_allclose(convergence.costs_along(X, y, thetas), [regression.cost(X, y, t) for t in thetas], rtol=1e-12)
 
 
 # --- the cost grid for contour plots --------------------------------------------------------------
@@ -126,21 +126,21 @@ def test_costs_along_matches_linear_cost_row_by_row():
 def test_cost_grid_matches_linear_cost_with_rows_for_intercepts():
     x, y = problem(11, d=1)
     slopes, intercepts = np.linspace(-1, 2, 4), np.linspace(-3, 3, 5)
-    grid = descent.cost_grid(x, y, slopes, intercepts)
+    grid = convergence.cost_grid(x, y, slopes, intercepts)
     assert grid.shape == (5, 4)
     for i, b in enumerate(intercepts):
         for j, s in enumerate(slopes):
-            assert grid[i, j] == pytest.approx(linear.cost(x, y, np.array([s, b])), rel=1e-10)
+            assert grid[i, j] == pytest.approx(regression.cost(x, y, np.array([s, b])), rel=1e-10)
 
 
 # --- clear errors ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda X, y: descent.gradient_descent(X, y, -0.1, 5), ValueError, "step_size τ must be a positive number"),
-    (lambda X, y: descent.gradient_descent(X, y, 0.1, 5, np.zeros(3)), ValueError, "theta must have shape \\(4,\\)"),
-    (lambda X, y: descent.gradient_descent(X, y.reshape(-1, 1), 0.1, 5), ValueError, "y must have shape"),
-    (lambda X, y: descent.costs_along(X, y, np.zeros(4)), ValueError, "one θ\\(k\\) of 4 entries per row"),
-    (lambda X, y: descent.cost_grid(X, y, [0.0], [0.0]), ValueError, "x must have shape \\(N, 1\\)"),
+    (lambda X, y: convergence.gradient_descent(X, y, -0.1, 5), ValueError, "step_size τ must be a positive number"),
+    (lambda X, y: convergence.gradient_descent(X, y, 0.1, 5, np.zeros(3)), ValueError, "theta must have shape \\(4,\\)"),
+    (lambda X, y: convergence.gradient_descent(X, y.reshape(-1, 1), 0.1, 5), ValueError, "y must have shape"),
+    (lambda X, y: convergence.costs_along(X, y, np.zeros(4)), ValueError, "one θ\\(k\\) of 4 entries per row"),
+    (lambda X, y: convergence.cost_grid(X, y, [0.0], [0.0]), ValueError, "x must have shape \\(N, 1\\)"),
 ])
 def test_bad_input_gets_a_clear_error(call, error, message):
     X, y = problem(12)
