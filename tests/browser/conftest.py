@@ -29,17 +29,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from system_deps import CHROMIUM_ARGS, CHROMIUM_HINT as INSTALL_HINT, find_chromium  # noqa: E402
 ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOK_DIRS = ("lectures", "solutions")
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_HINT = (
-    "install Chromium (Debian/Ubuntu: sudo apt-get install chromium, or as root python3 tools/system_deps.py "
-    "chromium, which python3 course.py test runs) or point MLP_BROWSER at a Chromium or Chrome executable"
-)
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept in the page
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -47,19 +40,10 @@ LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept i
 }
 
 
-def _find_browser() -> str | None:
-    if os.environ.get("MLP_BROWSER"):
-        return os.environ["MLP_BROWSER"]
-    for name in BROWSER_NAMES:
-        if path := shutil.which(name):
-            return path
-    return None
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """The Chromium executable, or skip (loudly: see pytest_terminal_summary)."""
-    path = _find_browser()
+    path = find_chromium()
     if path is None:
         pytest.skip(f"browser tests need a Chromium: none on PATH and MLP_BROWSER unset; {INSTALL_HINT}")
     return path

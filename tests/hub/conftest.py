@@ -9,7 +9,6 @@ summary says so in capitals.
 """
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -19,16 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(ROOT / "tools"))
+import localhub  # noqa: E402  (tools/localhub.py)
+import system_deps  # noqa: E402  (tools/system_deps.py)
 
-
-localhub = _load("localhub")
-system_deps = _load("system_deps")
 TEACHER = ["-c", "user.name=Teacher", "-c", "user.email=teacher@example.invalid"]
 
 
@@ -78,19 +71,13 @@ def hub(tmp_path_factory):
         hub.stop()
 
 
-@pytest.fixture(scope="module")  # closed before the site tests start their own Playwright in this process
-def browser():
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable (the tests drive it with tools/headless.py), or skip loudly."""
     path = system_deps.find_chromium()
     if path is None:
         pytest.skip(f"hub tests need a Chromium: none on PATH and MLP_BROWSER unset; {system_deps.CHROMIUM_HINT}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=system_deps.CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return path
 
 
 def pytest_terminal_summary(terminalreporter):

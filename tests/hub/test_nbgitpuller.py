@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from headless import with_chromium  # tools/ is on sys.path (tests/hub/conftest.py)
 
 pytestmark = pytest.mark.hub
 
@@ -84,7 +85,12 @@ def open_link(page, link: str, folder: str, log: dict, password: str = "") -> No
     log["login to kernel idle" if first else "link again to kernel idle"] = round(time.monotonic() - started, 1)
 
 
-def test_student_follows_the_link_runs_lecture_01_and_keeps_an_edit_when_the_teacher_pushes(hub, course_repo, browser):
+def test_student_follows_the_link_runs_lecture_01_and_keeps_an_edit_when_the_teacher_pushes(hub, course_repo, chromium):
+    # Playwright in a thread of its own (tools/headless.py): this test may share a process with the browser tests
+    with_chromium(lambda browser: student_and_teacher(hub, course_repo, browser), chromium)
+
+
+def student_and_teacher(hub, course_repo, browser) -> None:
     link, query = link_for(hub.base, course_repo.url)
     folder = query["targetpath"]
     home = hub.homes / STUDENT

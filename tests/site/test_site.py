@@ -91,43 +91,46 @@ def test_readme_and_teaching_guide_are_pages(site):
 
 def test_a_solution_page_renders_formulas_and_figures_with_nothing_from_outside(site, served):
     sys.path.insert(0, str(ROOT / "tools"))
-    from system_deps import CHROMIUM_ARGS, CHROMIUM_HINT, find_chromium
+    from headless import with_chromium
+    from system_deps import CHROMIUM_HINT, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
         pytest.skip(f"the site test needs a Chromium: none on PATH and MLP_BROWSER unset; {CHROMIUM_HINT}")
-    from playwright.sync_api import sync_playwright
-
     stored = nbformat.read(ROOT / "solutions" / f"{FIRST}.ipynb", as_version=4)
     figures = sum(1 for c in stored.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {}))
     outside, failed = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
 
-            def route(route):
-                url = route.request.url
-                if url.startswith(served) or url.startswith(("data:", "blob:")):
-                    route.continue_()
-                else:
-                    outside.append(url)
-                    route.abort()
+    def look(browser) -> dict:
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
 
-            page.route("**/*", route)
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.goto(f"{served}/solutions/{FIRST}.html", wait_until="networkidle")
-            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
-            page.evaluate("() => MathJax.startup.promise")
-            formulas = page.locator("article mjx-container").count()
-            errors = page.locator("article mjx-merror").count()
-            text = page.evaluate("""() => { const a = document.querySelector('article').cloneNode(true);
-                a.querySelectorAll('pre, code, mjx-container, .cell_output').forEach(e => e.remove()); return a.innerText; }""")
-            images = page.evaluate("""() => Array.from(document.querySelectorAll('article .cell_output img'))
-                .map(img => ({src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0}))""")
-            page.screenshot(path=str(site.parent / "solution-01.png"), full_page=False)
-        finally:
-            browser.close()
+        def route(route):
+            url = route.request.url
+            if url.startswith(served) or url.startswith(("data:", "blob:")):
+                route.continue_()
+            else:
+                outside.append(url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(f"{served}/solutions/{FIRST}.html", wait_until="networkidle")
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise")
+        seen = {
+            "formulas": page.locator("article mjx-container").count(),
+            "errors": page.locator("article mjx-merror").count(),
+            "text": page.evaluate("""() => { const a = document.querySelector('article').cloneNode(true);
+                a.querySelectorAll('pre, code, mjx-container, .cell_output').forEach(e => e.remove()); return a.innerText; }"""),
+            "images": page.evaluate("""() => Array.from(document.querySelectorAll('article .cell_output img'))
+                .map(img => ({src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0}))"""),
+        }
+        page.screenshot(path=str(site.parent / "solution-01.png"), full_page=False)
+        return seen
+
+    # Playwright in a thread of its own (tools/headless.py): this test may share a process with the browser tests
+    seen = with_chromium(look, chromium)
+    formulas, errors, text, images = seen["formulas"], seen["errors"], seen["text"], seen["images"]
     assert not outside, f"the page asked servers other than 127.0.0.1: {outside}"
     assert not [u for u in failed if not u in outside], f"requests failed: {failed}"
     assert formulas >= 10, f"only {formulas} formulas rendered by MathJax"
