@@ -79,11 +79,21 @@ def plot_train_test_costs(ax, train_costs, test_steps, test_costs, label_text: s
     return label(ax, title, "iteration k", ylabel)
 
 
-def draw_contours(ax, land: Landscape, xlabel: str, title: str) -> None:
-    """Contours of E(θ) − E(θ̂) (log-spaced levels) with θ̂ starred; labels the axes."""
+def draw_contours(ax, land: Landscape, xlabel: str, title: str, labelled: bool = False) -> None:
+    """Contours of E(θ) − E(θ̂) (log-spaced levels) with θ̂ starred; labels the axes.
+
+    labelled=True draws the levels 1, 2, 5 × 10^k instead and writes the value on each line of 10^k.
+    """
     excess = land.costs - land.cost_hat
-    levels = np.geomspace(max(excess.min(), 1e-3 * excess.max()), excess.max(), 12)
-    ax.contour(land.slopes, land.intercepts, excess, levels=levels, colors="0.65", linewidths=0.8)
+    low, high = max(excess.min(), 1e-3 * excess.max()), excess.max()
+    levels = np.geomspace(low, high, 12)
+    if labelled:
+        decades = 10.0 ** np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
+        levels = [v for v in np.outer(decades, [1, 2, 5]).ravel() if low <= v <= high]
+    lines = ax.contour(land.slopes, land.intercepts, excess, levels=levels, colors="0.65", linewidths=0.8)
+    if labelled:
+        decade_levels = [v for v in levels if np.isclose(np.log10(v), np.round(np.log10(v)))]
+        ax.clabel(lines, levels=decade_levels, fontsize=7, fmt=lambda v: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.plot(*land.theta_hat, marker="*", markersize=14, color="black", linestyle="none", label="θ̂ (least squares)")
     ax.set_xlim(land.slopes[[0, -1]])
     ax.set_ylim(land.intercepts[[0, -1]])
