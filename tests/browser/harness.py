@@ -1,0 +1,232 @@
+"""JupyterLab in headless Chromium without pytest: the server, the page, and the explorers' timings.
+
+Used by the browser tests' fixtures (tests/browser/conftest.py) and by benchmarks/bench_explorers.py.
+
+    with lab_server(root) as lab, chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        open_lab(page, lab)
+        open_notebook(page, lab, "copy/03_activations.ipynb")
+        run_all(page, n_cells)
+
+The server runs from this Python's environment on a free loopback port with a token, serving `root`
+(a temporary copy: Lab never writes into the project), with hermetic Jupyter directories, no
+autosave and no news; it is stopped on exit whatever happens. Chromium is the system's
+(`MLP_BROWSER` or the first of BROWSER_NAMES on PATH); Playwright's own browser download is never used.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept in the page
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+}
+KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\)\s*\|\s*Idle")
+
+
+def find_browser() -> str | None:
+    if os.environ.get("MLP_BROWSER"):
+        return os.environ["MLP_BROWSER"]
+    for name in BROWSER_NAMES:
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabServer:
+    """A running JupyterLab at `base` (token auth); `api(method, path)` talks to its REST API."""
+
+    def __init__(self, base: str, token: str, root: Path) -> None:
+        self.base, self.token, self.root = base, token, root
+        self.stopping: list[threading.Thread] = []
+
+    def api(self, method: str, path: str, body: dict | None = None):
+        request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def start_kernel(self, path: str) -> None:
+        """Start the notebook's kernel now (Lab connects to it when it opens the notebook)."""
+        self.api("POST", "sessions", {"path": path, "name": Path(path).name, "type": "notebook",
+                                      "kernel": {"name": "python3"}})
+
+    def shutdown_kernels(self) -> None:
+        """Stop every session's kernel, in the background (the server's end waits for it)."""
+        for session in self.api("GET", "sessions"):
+            thread = threading.Thread(target=self.api, args=("DELETE", f"sessions/{session['id']}"), daemon=True)
+            thread.start()
+            self.stopping.append(thread)
+
+
+class ServerFailed(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def lab_server(root: Path, home: Path | None = None, timeout: float = 90):
+    """JupyterLab serving `root` on a free loopback port; yields a LabServer and stops it on exit."""
+    with contextlib.ExitStack() as stack:
+        if home is None:
+            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlp-lab-")))
+        for name, settings in LAB_SETTINGS.items():
+            target = home / "settings" / f"{name}.jupyterlab-settings"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(settings))
+        env = dict(os.environ)
+        for variable, folder in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                                 ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                                 ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython"),
+                                 ("MPLCONFIGDIR", "matplotlib")]:
+            env[variable] = str(home / folder)
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        port, token = free_port(), secrets.token_hex(16)
+        command = [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=None", "--LabApp.extension_manager=readonly", "--allow-root",
+        ]
+        log_path = home / "server.log"
+        log = stack.enter_context(open(log_path, "w"))
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+        lab = LabServer(f"http://127.0.0.1:{port}", token, root)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if server.poll() is not None:
+                    raise ServerFailed(f"JupyterLab exited with code {server.returncode}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    lab.api("GET", "status")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise ServerFailed(f"JupyterLab did not answer within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
+                    time.sleep(0.3)
+            yield lab
+            for thread in lab.stopping:
+                thread.join(timeout=30)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@contextlib.contextmanager
+def chromium(path: str | None = None):
+    """One headless Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    path = path or find_browser()
+    if path is None:
+        raise RuntimeError("no Chromium found: install it (Debian: apt-get install chromium) or set MLP_BROWSER")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_lab(page, lab: LabServer) -> None:
+    page.goto(f"{lab.base}/lab?reset&token={lab.token}")
+    page.locator(".jp-DirListing-item").first.wait_for(timeout=90_000)
+
+
+def open_notebook(page, lab: LabServer, path: str, timeout: float = 90) -> None:
+    """Open `path` (relative to the server's root) with File > Open from Path and wait for its kernel."""
+    lab.start_kernel(path)  # Lab connects to this kernel when it opens the notebook
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name="Open from Path…").click()
+    page.locator(".jp-Dialog input").fill(path)
+    page.locator(".jp-Dialog input").press("Enter")
+    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=timeout * 1000)
+    page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE).wait_for(timeout=timeout * 1000)
+
+
+def click_run_all(page) -> None:
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def close_notebooks(page) -> None:
+    """Close every notebook tab, discarding changes (autosave is off, so nothing was saved)."""
+    panels = page.locator(".jp-NotebookPanel")
+    while panels.count():
+        page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+        discard = page.locator(".jp-Dialog button", has_text="Discard")
+        try:
+            discard.wait_for(timeout=3_000)
+            discard.click()
+        except Exception:
+            pass  # no unsaved changes, so no dialog
+        panels.first.wait_for(state="detached", timeout=10_000)
+
+
+# --- timing pictures in the page ----------------------------------------------------------------
+
+# Installed once per page: every explorer picture (img.mlp-explorer-figure) that finishes loading a new
+# src is recorded with its time (performance.now(), ms) in window.__mlpFrames[i] (i = the explorer's
+# index among .mlp-explorer in the page), and every trusted input event's time in window.__mlpInputs.
+INSTALL_PROBE = """() => {
+    if (window.__mlpProbe) return;
+    window.__mlpProbe = true;
+    window.__mlpFrames = {};
+    window.__mlpInputs = [];
+    const explorers = () => Array.from(document.querySelectorAll('.mlp-explorer'));
+    const record = img => {
+        const i = explorers().indexOf(img.closest('.mlp-explorer'));
+        (window.__mlpFrames[i] = window.__mlpFrames[i] || []).push({t: performance.now(), src: img.src});
+    };
+    document.addEventListener('load', e => {
+        if (e.target instanceof HTMLImageElement && e.target.classList.contains('mlp-explorer-figure')) record(e.target);
+    }, true);
+    for (const type of ['keydown', 'pointerup', 'change', 'click']) {
+        document.addEventListener(type, e => window.__mlpInputs.push({t: performance.now(), type}), true);
+    }
+}"""
+FRAMES = "i => (window.__mlpFrames[i] || []).map(f => f.t)"
+NOW = "() => performance.now()"
+
+
+def install_probe(page) -> None:
+    page.evaluate(INSTALL_PROBE)
+
+
+def frames(page, explorer_index: int) -> list[float]:
+    """Load times (ms, performance.now()) of every picture explorer `explorer_index` showed since the probe."""
+    return page.evaluate(FRAMES, explorer_index)
+
+
+def now(page) -> float:
+    return page.evaluate(NOW)
