@@ -175,7 +175,8 @@ class NetworkDiagram:
                 elif kind == "input":
                     name = input_names[j] if input_names else f"$x_{{{j + 1}}}$"
                     ax.text(x - self.R - 0.15, y, name, ha="right", va="center", fontsize=9, zorder=3)
-            ax.text(x, -half - 0.3, self._layer_label(i, n, activations), ha="center", va="top", fontsize=9)
+            ax.text(x, -half - 0.3, self._layer_label(i, n, activations), ha="center", va="top",
+                    fontsize=8 if len(sizes) > 4 else 9)
         if sizes[-1] == 1:
             ax.text(last * self.DX + self.R + 0.2, 0, "$\\mathcal{N}(x;\\theta)$", ha="left", va="center", fontsize=11)
         ax.set_xlim(-1.6, last * self.DX + 1.8)
@@ -198,14 +199,15 @@ class NetworkDiagram:
         return (count - 1) / 2 - np.arange(count, dtype=float)  # top to bottom, centred at 0
 
     def _layer_label(self, i: int, n: int, activations) -> str:
+        compact = len(self.sizes) > 4  # many columns: short lines, so that neighbouring labels stay apart
         if i == 0:
-            return f"input x\n{n} feature{'s' if n > 1 else ''}"
+            return f"input\n{n} feature{'s' if n > 1 else ''}" if compact else f"input x\n{n} feature{'s' if n > 1 else ''}"
         affine = f"$\\varphi^{{{i}}}$"
         if i == len(self.sizes) - 1:
-            return f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
+            return f"output\n{affine}" if compact else f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
         sigma = activations[i - 1]
-        return f"hidden layer {i}\n{affine}, then σ\n{n} × {sigma}" if sigma and sigma != "σ" else \
-            f"hidden layer {i}\n{affine}, then σ\n{n} neurons"
+        what = f"{n} × {sigma}" if sigma and sigma != "σ" else f"{n} neurons"
+        return f"hidden {i}\n{affine}, σ\n{what}" if compact else f"hidden layer {i}\n{affine}, then σ\n{what}"
 
     def _title(self) -> str:
         hidden = len(self.sizes) - 2
