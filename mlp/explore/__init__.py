@@ -35,13 +35,21 @@ class FigureView:
     title, a new artist not marked as moving): the next `png()` then redraws the background too.
     `freeze_layout()` runs the figure's layout engine once and then switches it off, so that no
     picture pays for a layout.
+
+    `scene` names the state of the unchanging parts: an explorer that switches between a few
+    backgrounds (say, the contours of two data sets, or a few axis ranges) sets `scene` to a key
+    for each, always with the same artists and limits for the same key, and each background is
+    drawn once and kept (at most `kept_scenes` of them).
     """
+
+    kept_scenes = 32
 
     def __init__(self, figsize: tuple[float, float], dpi: float = 90) -> None:
         self.figure = Figure(figsize=figsize, dpi=dpi, facecolor="white")
         self.canvas = FigureCanvasAgg(self.figure)
         self.moving: list = []
-        self._background = None
+        self._backgrounds: dict = {}
+        self.scene = None
         self.background_draws = 0  # how often the whole figure was drawn (for tests and benchmarks)
 
     def animate(self, *artists):
@@ -59,8 +67,8 @@ class FigureView:
         self.invalidate()
 
     def invalidate(self) -> None:
-        """The background is out of date: the next picture draws the whole figure."""
-        self._background = None
+        """Every kept background is out of date: the next picture draws the whole figure."""
+        self._backgrounds.clear()
 
     def freeze_layout(self, engine: str = "constrained") -> None:
         """Lay the figure out once with `engine`, then keep every axes where it is."""
@@ -71,12 +79,15 @@ class FigureView:
 
     def draw(self) -> None:
         """Bring the canvas up to date: the background (when needed), then every moving artist."""
-        if self._background is None:
+        background = self._backgrounds.get(self.scene)
+        if background is None:
             self.canvas.draw()  # leaves out the animated artists
-            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            if len(self._backgrounds) >= self.kept_scenes:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[self.scene] = self.canvas.copy_from_bbox(self.figure.bbox)
             self.background_draws += 1
         else:
-            self.canvas.restore_region(self._background)
+            self.canvas.restore_region(background)
         for artist in sorted(self.moving, key=lambda a: a.get_zorder()):
             if artist.get_visible() and artist.get_figure(root=True) is self.figure:
                 self.figure.draw_artist(artist)
