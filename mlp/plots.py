@@ -93,7 +93,24 @@ def draw_contours(ax, land: Landscape, xlabel: str, title: str, labelled: bool =
     lines = ax.contour(land.slopes, land.intercepts, excess, levels=levels, colors="0.65", linewidths=0.8)
     if labelled:
         decade_levels = [v for v in levels if np.isclose(np.log10(v), np.round(np.log10(v)))]
-        ax.clabel(lines, levels=decade_levels, fontsize=7, fmt=lambda v: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        # each label where its line is farthest from the frame, so that none is cut off at an edge; none on
+        # a line too small to hold it next to θ̂
+        s, b = np.meshgrid(np.linspace(0, 1, len(land.slopes)), np.linspace(0, 1, len(land.intercepts)))
+        inside = np.minimum(np.minimum(s, 1 - s), np.minimum(b, 1 - b))
+        width = land.slopes[-1] - land.slopes[0]
+        from_hat = np.hypot(*np.meshgrid(land.slopes - land.theta_hat[0], land.intercepts - land.theta_hat[1])) / width
+        logs = np.log10(np.maximum(excess, 1e-300))
+        labelled_levels, places = [], []
+        for level in decade_levels:
+            gap = np.abs(logs - np.log10(level))
+            near = gap <= max(0.03, np.partition(gap.ravel(), 20)[20])  # the grid points on or next to the line
+            if from_hat[near].max() < 0.12:
+                continue
+            i, j = np.unravel_index(np.argmax(np.where(near, inside, -1.0)), excess.shape)
+            labelled_levels.append(level)
+            places.append((land.slopes[j], land.intercepts[i]))
+        ax.clabel(lines, levels=labelled_levels, manual=places, fontsize=7.5, colors="0.3",
+                  fmt=lambda v: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.plot(*land.theta_hat, marker="*", markersize=14, color="black", linestyle="none", label="θ̂ (least squares)")
     ax.set_xlim(land.slopes[[0, -1]])
     ax.set_ylim(land.intercepts[[0, -1]])
