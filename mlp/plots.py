@@ -187,7 +187,7 @@ class NetworkDiagram:
             for y, j in zip(ys[i], self.shown[i]):
                 if j is None:
                     ax.text(x, y, "⋮", ha="center", va="center", fontsize=14, zorder=3)
-                elif kind == "hidden":
+                elif kind == "hidden" and activations[i - 1] is not None:  # no σ in a stack of affine layers only
                     ax.text(x, y, "σ", ha="center", va="center", fontsize=10, zorder=3)
                 elif kind == "input":
                     name = input_names[j] if input_names else f"$x_{{{j + 1}}}$"
@@ -223,7 +223,9 @@ class NetworkDiagram:
         if i == len(self.sizes) - 1:
             return f"output\n{affine}" if compact else f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
         sigma = activations[i - 1]
-        what = f"{n} × {sigma}" if sigma and sigma != "σ" else f"{n} neurons"
+        if sigma is None:
+            return f"hidden {i}\n{affine} only\n{n} neurons" if compact else f"hidden layer {i}\n{affine}, no activation\n{n} neurons"
+        what = f"{n} × {sigma}" if sigma != "σ" else f"{n} neurons"
         return f"hidden {i}\n{affine}, σ\n{what}" if compact else f"hidden layer {i}\n{affine}, then σ\n{what}"
 
     def _title(self) -> str:

@@ -78,3 +78,10 @@ def test_bad_input_is_named():
         draw_network(11)
     with pytest.raises(ValueError, match="at least one Linear layer"):
         draw_network(mlp.Sequential([mlp.ReLU()]))
+
+
+def test_a_stack_of_affine_layers_has_no_activation_in_its_hidden_neurons():
+    from mlp.collapse import linear_stack
+    diagram = draw_network(linear_stack([3, 4, 1], rng=0))
+    assert "σ" not in texts(diagram.ax)
+    assert any("no activation" in t for t in texts(diagram.ax))
