@@ -24,51 +24,63 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image as _PILImage
 
 
 class FigureView:
-    """A matplotlib figure kept for good, rendered to PNG by restoring a background and drawing the moving artists.
+    """A matplotlib figure kept for good, rendered to PNG by restoring kept bitmaps and drawing only what moves.
 
-    `animate(*artists)` marks artists as moving: they are left out of the background and drawn
-    anew in every `png()`. Call `invalidate()` after changing anything else (an axis limit, a
-    title, a new artist not marked as moving): the next `png()` then redraws the background too.
-    `freeze_layout()` runs the figure's layout engine once and then switches it off, so that no
-    picture pays for a layout.
+    - `animate(*artists)` marks artists as moving: they are drawn anew in every `png()`.
+    - Everything else is drawn once and kept as a bitmap (matplotlib's blitting). An axes whose
+      unchanging parts come in a few versions (the contours of two data sets, a few axis ranges, a
+      network's drawing for each architecture) gets `track(ax, key)` with a key naming the version
+      shown: each version of that axes is drawn once, alone, and kept; switching back costs a copy.
+      The same key must always mean the same limits, labels and unchanging artists.
+    - `invalidate()` forgets every kept bitmap (after changing anything else).
+    - `freeze_layout()` runs a layout engine once and then switches it off: no picture pays for layout.
 
-    `scene` names the state of the unchanging parts: an explorer that switches between a few
-    backgrounds (say, the contours of two data sets, or a few axis ranges) sets `scene` to a key
-    for each, always with the same artists and limits for the same key, and each background is
-    drawn once and kept (at most `kept_scenes` of them).
+    Tracked axes must not overlap each other (their labels included).
     """
 
-    kept_scenes = 32
+    kept_regions = 64
 
     def __init__(self, figsize: tuple[float, float], dpi: float = 90) -> None:
         self.figure = Figure(figsize=figsize, dpi=dpi, facecolor="white")
         self.canvas = FigureCanvasAgg(self.figure)
         self.moving: list = []
-        self._backgrounds: dict = {}
-        self.scene = None
+        self._keys: dict = {}      # tracked axes -> the key of the version shown
+        self._base = None          # the figure without moving artists and without tracked axes
+        self._regions: dict = {}   # (axes, key) -> the bitmap of that axes in that version
         self.background_draws = 0  # how often the whole figure was drawn (for tests and benchmarks)
+        self.region_draws = 0      # how often one tracked axes was drawn
 
     def animate(self, *artists):
-        """Mark artists as moving (drawn in every picture, never in the background); returns the first."""
+        """Mark artists as moving (drawn in every picture, never kept); returns the first."""
         for artist in artists:
             artist.set_animated(True)
             if artist not in self.moving:
                 self.moving.append(artist)
-        self.invalidate()
         return artists[0] if artists else None
 
     def forget(self, *artists) -> None:
         """Stop drawing these moving artists (call before removing them from the figure)."""
         self.moving = [a for a in self.moving if all(a is not b for b in artists)]
-        self.invalidate()
+
+    def track(self, ax, key) -> None:
+        """`ax` now shows its version `key` (drawn the first time, then restored from its bitmap)."""
+        if ax not in self._keys:
+            self.invalidate()  # the base must be drawn without this axes
+        self._keys[ax] = key
+
+    def forget_versions(self, ax) -> None:
+        """Drop the kept bitmaps of `ax` (its unchanging artists were replaced)."""
+        self._regions = {k: v for k, v in self._regions.items() if k[0] is not ax}
 
     def invalidate(self) -> None:
-        """Every kept background is out of date: the next picture draws the whole figure."""
-        self._backgrounds.clear()
+        """Every kept bitmap is out of date: the next picture draws the whole figure."""
+        self._base = None
+        self._regions.clear()
 
     def freeze_layout(self, engine: str = "constrained") -> None:
         """Lay the figure out once with `engine`, then keep every axes where it is."""
@@ -78,18 +90,38 @@ class FigureView:
         self.invalidate()
 
     def draw(self) -> None:
-        """Bring the canvas up to date: the background (when needed), then every moving artist."""
-        background = self._backgrounds.get(self.scene)
-        if background is None:
-            self.canvas.draw()  # leaves out the animated artists
-            if len(self._backgrounds) >= self.kept_scenes:
-                self._backgrounds.pop(next(iter(self._backgrounds)))
-            self._backgrounds[self.scene] = self.canvas.copy_from_bbox(self.figure.bbox)
+        """Bring the canvas up to date: the kept bitmaps (drawn when missing), then every moving artist."""
+        renderer = self.canvas.get_renderer()
+        if self._base is None:
+            shown = {ax: ax.get_visible() for ax in self._keys}
+            for ax in shown:
+                ax.set_visible(False)
+            try:
+                self.canvas.draw()  # leaves out the animated artists
+            finally:
+                for ax, visible in shown.items():
+                    ax.set_visible(visible)
+            self._base = self.canvas.copy_from_bbox(self.figure.bbox)
             self.background_draws += 1
+            renderer = self.canvas.get_renderer()
         else:
-            self.canvas.restore_region(background)
+            self.canvas.restore_region(self._base)
+        for ax, key in self._keys.items():
+            if not ax.get_visible():
+                continue
+            region = self._regions.get((ax, key))
+            if region is None:
+                ax.draw(renderer)  # onto the base, which is blank where this axes goes
+                box = Bbox.intersection(ax.get_tightbbox(renderer).padded(2), self.figure.bbox)
+                region = self.canvas.copy_from_bbox(box)
+                if len(self._regions) >= self.kept_regions:
+                    self._regions.pop(next(iter(self._regions)))
+                self._regions[(ax, key)] = region
+                self.region_draws += 1
+            else:
+                self.canvas.restore_region(region)
         for artist in sorted(self.moving, key=lambda a: a.get_zorder()):
-            if artist.get_visible() and artist.get_figure(root=True) is self.figure:
+            if artist.get_visible() and getattr(artist, "figure", None) is not None:
                 self.figure.draw_artist(artist)
 
     def rgb(self) -> np.ndarray:

@@ -133,8 +133,9 @@ class DescentExplorer(Explorer):
         low, high = self.cost_ranges[features]
         steps = len(excess) - 1
         end = horizon(steps)
-        self.view.scene = (features, end)
-        # the background of this scene: the chosen contours, the window, the cost plot's ranges
+        self.view.track(self.ax_paths, features)
+        self.view.track(self.ax_costs, (features, end))
+        # the unchanging parts of these versions: the chosen contours, the window, the cost plot's ranges
         for name, artists in self.contours.items():
             for artist in artists:
                 artist.set_visible(name == features)
