@@ -189,3 +189,8 @@ def test_a_gradient_that_overflows_is_reported_as_the_gradient():
 def test_a_single_number_for_sizes_gets_the_same_lesson_everywhere(call):
     with pytest.raises(TypeError, match=r"sizes must be a list of layer widths \[n_inputs, \.\.\., n_outputs\]"):
         call()
+
+
+def test_a_students_layer_is_shown_by_its_name_in_the_networks_repr():
+    text = repr(Sequential([Linear(2, 3, rng=0), StudentSigmoid()]))
+    assert "(1) StudentSigmoid()" in text and " at 0x" not in text
