@@ -309,7 +309,9 @@ class Playground(Explorer):
         return True
 
     def show(self) -> None:
+        """The picture and status line of the current step (and the buttons that make sense now)."""
         self.result = self.frame()
+        self._enable()
         super().show()
 
     def compute(self, **values) -> dict:
@@ -350,6 +352,7 @@ class Playground(Explorer):
 
     def _draw_network(self, result: dict) -> None:
         key = (tuple(result["sizes"]), result["activation"], result["dataset"])
+        self.view.track(self.ax_net, key)
         if key == self._drawn_net:
             self.diagram.update(result["weights"])
             return
@@ -365,6 +368,8 @@ class Playground(Explorer):
 
     def _draw_function(self, result: dict) -> None:
         d = self.data
+        self.view.track(self.ax_fun, d.key)
+        self.view.track(self.ax_bar, d.key)
         if d.key != self._drawn_data:
             for artist in getattr(self, "_function_artists", []):
                 self.view.forget(artist)
@@ -406,7 +411,6 @@ class Playground(Explorer):
             ax.set_title("Network function N(x; θ(k)) and the data" if d.dims == 1 else
                          "N(x; θ(k)) (colours) and the data (dots)")
             self._drawn_data = d.key
-            self.view.invalidate()
         if d.dims == 1:
             self.curve.set_data(result["grid"], result["outputs"])
         else:
@@ -426,7 +430,7 @@ class Playground(Explorer):
                 self._limits = (horizon, bottom, top)
                 self.ax_cost.set_xlim(0, horizon)
                 self.ax_cost.set_ylim(bottom, top)
-                self.view.invalidate()
+        self.view.track(self.ax_cost, self._limits)
         n = len(costs)
         index = np.arange(n) if n <= self.most_points_drawn else \
             np.unique(np.linspace(0, n - 1, self.most_points_drawn).astype(int))
