@@ -151,6 +151,14 @@ def _architecture(model_or_sizes) -> tuple[list[int], list[str | None], list[np.
     return sizes, ["σ"] * (len(sizes) - 2) + [None], [None] * (len(sizes) - 1)
 
 
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 class NetworkDiagram:
     """A fully connected network drawn as neurons and edges; `update(model)` recolours the edges in place.
 
@@ -190,12 +198,12 @@ class NetworkDiagram:
                 elif kind == "hidden" and activations[i - 1] is not None:  # no σ in a stack of affine layers only
                     ax.text(x, y, "σ", ha="center", va="center", fontsize=10, zorder=3)
                 elif kind == "input":
-                    name = input_names[j] if input_names else f"$x_{{{j + 1}}}$"
+                    name = input_names[j] if input_names else f"x{_subscript(j + 1)}"
                     ax.text(x - self.R - 0.15, y, name, ha="right", va="center", fontsize=9, zorder=3)
             ax.text(x, -half - 0.3, self._layer_label(i, n, activations), ha="center", va="top",
                     fontsize=8 if len(sizes) > 4 else 9)
         if sizes[-1] == 1:
-            ax.text(last * self.DX + self.R + 0.2, 0, "$\\mathcal{N}(x;\\theta)$", ha="left", va="center", fontsize=11)
+            ax.text(last * self.DX + self.R + 0.2, 0, "N(x; θ)", ha="left", va="center", fontsize=11, style="italic")
         ax.set_xlim(-1.6, last * self.DX + 1.8)
         ax.set_ylim(-half - 2.0, half + 0.2)
         ax.set_aspect("equal")
@@ -219,7 +227,7 @@ class NetworkDiagram:
         compact = len(self.sizes) > 4  # many columns: short lines, so that neighbouring labels stay apart
         if i == 0:
             return f"input\n{n} feature{'s' if n > 1 else ''}" if compact else f"input x\n{n} feature{'s' if n > 1 else ''}"
-        affine = f"$\\varphi^{{{i}}}$"
+        affine = f"φ{_superscript(i)}"  # Unicode, not mathtext: text layout is most of a figure's cost
         if i == len(self.sizes) - 1:
             return f"output\n{affine}" if compact else f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
         sigma = activations[i - 1]
