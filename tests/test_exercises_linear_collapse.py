@@ -213,7 +213,3 @@ def test_an_answer_hard_coded_for_the_notebooks_inputs_fails_with_another_seed(c
     for seed in (12345, 777):
         assert not check.check(InProcess({name: hard_coded}), seed=seed).passed
 
-
-def test_the_module_no_longer_uses_the_legacy_shim():
-    import mlp.exercises.linear_collapse as module
-    assert "_legacy" not in open(module.__file__).read()
