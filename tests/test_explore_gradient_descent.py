@@ -86,15 +86,15 @@ def test_every_control_changes_the_picture():
 
 def test_moves_redraw_only_what_moves_and_the_last_value_wins():
     explorer = DescentExplorer(tau_times_lambda=1.0, num_steps=30, features="raw")
-    first, draws = explorer.image.value, explorer.view.background_draws
-    for value in (0.3, 0.9, 1.7, 2.1, 1.0):          # τ never changes the axes: no new background
+    first, regions = explorer.image.value, explorer.view.region_draws
+    for value in (0.3, 0.9, 1.7, 2.1, 1.0):          # τ never changes the axes: nothing but the moving artists drawn
         explorer.controls["tau_times_lambda"].value = value
-    assert explorer.view.background_draws == draws
+    assert explorer.view.region_draws == regions and explorer.view.background_draws == 1
     assert explorer.image.value == first              # back at the first state: the very same picture
-    explorer.controls["num_steps"].value = 150         # a longer axis: one new background, kept
+    explorer.controls["num_steps"].value = 150         # a longer axis: the cost plot drawn once more, and kept
     explorer.controls["num_steps"].value = 30
     explorer.controls["num_steps"].value = 150
-    assert explorer.view.background_draws == draws + 1
+    assert explorer.view.region_draws == regions + 1 and explorer.view.background_draws == 1
 
 
 def test_the_labels_say_lambda_max_never_L(explorer):

@@ -206,8 +206,9 @@ class ActivationExplorer(Explorer):
         start = time.perf_counter()
         self._advance(n)
         self.budget.measured(n, time.perf_counter() - start)
-        self.show()
-        return self.trainer.k < self.steps and self.error is None
+        going = self.trainer.k < self.steps and self.error is None
+        self.show(moving=going)  # the last picture is a sharp PNG
+        return going
 
     # --- the picture --------------------------------------------------------------------------
 

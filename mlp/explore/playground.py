@@ -285,8 +285,11 @@ class Playground(Explorer):
         self._enable()
 
     def pause(self) -> None:
+        was_playing = self.player.running
         self.player.stop()
         self._enable()
+        if was_playing:
+            self.show()  # the still picture as a sharp PNG
 
     def step_button(self) -> None:
         """One gradient step (pauses first)."""
@@ -300,19 +303,21 @@ class Playground(Explorer):
         n = self.budget.steps()
         start = time.perf_counter()
         self.step(n)
-        self.budget.measured(n, time.perf_counter() - start)
-        self.show()
+        trained = time.perf_counter()
+        self.budget.measured(n, trained - start)
+        self.show(moving=True)
+        self.frame_seconds = {"train": trained - start, "draw": self.last_render_seconds, "send": self.last_send_seconds}
         if self.trainer.error is not None:
             self.player.task = None
             self._enable()
             return False
         return True
 
-    def show(self) -> None:
+    def show(self, moving: bool = False) -> None:
         """The picture and status line of the current step (and the buttons that make sense now)."""
         self.result = self.frame()
         self._enable()
-        super().show()
+        super().show(moving)
 
     def compute(self, **values) -> dict:
         """The picture's data for these settings at k = 0 (a fresh network; the playground's own state is kept)."""
@@ -454,7 +459,10 @@ class Playground(Explorer):
         else:
             text = f"<b>step k = {k:,}</b>"
         if self.player.running:
+            times = getattr(self, "frame_seconds", None)
             text += f" &nbsp;|&nbsp; training: {self.budget.steps()} steps per picture, {self.player.fps():.0f} pictures/s"
+            if times:
+                text += " (ms per picture: " + ", ".join(f"{k} {1e3 * v:.0f}" for k, v in times.items()) + ")"
         if result["error"]:
             text += f"<br><span style='color:#b00020'><b>DivergenceError</b>: {html.escape(result['error'])} Press Reset or choose a smaller τ.</span>"
         return text

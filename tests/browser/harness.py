@@ -230,3 +230,122 @@ def frames(page, explorer_index: int) -> list[float]:
 
 def now(page) -> float:
     return page.evaluate(NOW)
+
+
+# --- a notebook with every explorer, made for the tests and the benchmark -------------------------
+
+EXPLORER_CELLS = {  # the calls the course's notebooks make (keep them working)
+    "ActivationExplorer": 'from mlp.explore.activations import ActivationExplorer\nActivationExplorer(activation="relu", width=8, layers=1)',
+    "DescentExplorer": 'from mlp.explore.gradient_descent import DescentExplorer\nDescentExplorer(tau_times_lambda=1.9, num_steps=40, features="raw")',
+    "BackpropExplorer": "from mlp.explore.backpropagation import BackpropExplorer\nBackpropExplorer()",
+    "Playground": "from mlp.explore.playground import Playground\nPlayground()",
+}
+
+
+def write_explorer_notebook(path: Path, names=tuple(EXPLORER_CELLS)) -> Path:
+    """A notebook that shows the explorers `names`, one per cell, in this order."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Every explorer (made by tests/browser/harness.py)")]
+    nb.cells += [nbformat.v4.new_code_cell(EXPLORER_CELLS[name]) for name in names]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def run_explorer_notebook(page, lab: LabServer, path: str, count: int, timeout: float = 120) -> None:
+    """Open the notebook at `path` (server-relative), Run All, and wait until `count` explorers show a picture."""
+    open_notebook(page, lab, path)
+    install_probe(page)
+    click_run_all(page)
+    figures = page.locator(".jp-NotebookPanel .mlp-explorer img.mlp-explorer-figure")
+    figures.nth(count - 1).wait_for(timeout=timeout * 1000)
+    page.wait_for_function("n => Array.from(document.querySelectorAll('.mlp-explorer img.mlp-explorer-figure'))"
+                           ".filter(img => img.complete && img.naturalWidth > 0).length >= n", arg=count,
+                           timeout=timeout * 1000)
+    page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE).wait_for(timeout=timeout * 1000)
+
+
+def control_name(control) -> str:
+    return next(k for k in (control.get_attribute("class") or "").split() if k.startswith("mlp-control-"))
+
+
+def move(control, backwards: bool = False):
+    """Change a control's value as a student would (keyboard on a slider, another option of a dropdown,
+    the other toggle button). Returns (what was done, a function that moves it back)."""
+    handle = control.locator(".noUi-handle")
+    if handle.count():
+        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        at_min = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemin")
+        left = at_max or (backwards and not at_min)
+        key, back = ("ArrowLeft", "ArrowRight") if left else ("ArrowRight", "ArrowLeft")
+        handle.focus()
+        handle.press(key)
+        return f"slider {key}", lambda: (handle.focus(), handle.press(back))
+    select = control.locator("select")
+    if select.count():
+        current = select.input_value()
+        options = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+        other = options[(options.index(current) + (-1 if backwards else 1)) % len(options)]
+        select.select_option(other)
+        return f"dropdown option {other!r}", lambda: select.select_option(current)
+    buttons = control.locator("button")
+    if buttons.count():
+        active = control.locator("button.mod-active").inner_text()
+        other = control.locator("button:not(.mod-active)").first
+        label = other.inner_text()
+        other.click()
+        return f"toggle {label!r}", lambda: buttons.get_by_text(active, exact=True).click()
+    checkbox = control.locator("input[type=checkbox]")
+    if checkbox.count():
+        checkbox.click()
+        return "checkbox click", checkbox.click
+    raise AssertionError(f"no way to move the control with classes {control.get_attribute('class')!r}: "
+                         "teach move() in tests/browser/harness.py about this kind of widget")
+
+
+INPUTS = "() => window.__mlpInputs.length"
+LAST_INPUT = "n => window.__mlpInputs.slice(n).map(e => e.t)"
+
+
+def timed_move(page, explorer_index: int, control, backwards: bool = False, timeout: float = 10.0,
+               settle: float = 0.25) -> tuple[str, float | None]:
+    """Move `control`, then wait for the explorer's next picture. Returns (what was done, milliseconds from
+    the input event to the new picture loaded in the page, or None if none came within `timeout`).
+    First waits until no picture has come for `settle` seconds, so that an earlier move's picture is not taken."""
+    quiet(page, explorer_index, settle)
+    inputs, seen = page.evaluate(INPUTS), len(frames(page, explorer_index))
+    action, _ = move(control, backwards)
+    try:
+        page.wait_for_function("([i, n]) => (window.__mlpFrames[i] || []).length > n", arg=[explorer_index, seen],
+                               timeout=timeout * 1000, polling="raf")
+    except Exception:
+        return action, None
+    events = page.evaluate(LAST_INPUT, inputs)
+    return action, frames(page, explorer_index)[seen] - events[0]
+
+
+def quiet(page, explorer_index: int, seconds: float, longest: float = 30.0) -> None:
+    """Wait until the explorer has shown no new picture for `seconds` (at most `longest` seconds in all)."""
+    start = time.monotonic()
+    while time.monotonic() - start < longest:
+        shown = frames(page, explorer_index)
+        last = shown[-1] if shown else -1e9
+        if now(page) - last >= seconds * 1000:
+            return
+        time.sleep(0.05)
+
+
+FIGURE_DIGEST = """img => fetch(img.src).then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))
+    .then(d => Array.from(new Uint8Array(d), x => x.toString(16).padStart(2, '0')).join(''))"""
+
+
+def digest(explorer) -> str:
+    """SHA-256 of the picture the explorer shows now (comparable over time)."""
+    return explorer.locator("img.mlp-explorer-figure").evaluate(FIGURE_DIGEST)
+
+
+def status(explorer) -> str:
+    return explorer.locator(".mlp-explorer-status").inner_text()
