@@ -65,7 +65,7 @@ def latencies(page, index: int, moves: int) -> dict:
         name = harness.control_name(control).removeprefix("mlp-control-")
         times = []
         for m in range(moves):
-            action, ms = harness.timed_move(page, index, control, backwards=m % 2 == 1)
+            action, ms, _ = harness.timed_move(page, index, control, backwards=m % 2 == 1)
             if ms is None:
                 missing.append(f"{name} ({action})")
             else:

@@ -122,6 +122,7 @@ class FigureView:
                 drawn = True
             else:
                 self.canvas.restore_region(region)
+                ax.apply_aspect()  # as drawing it would: an axes rebuilt since (ax.clear()) gets its shape back
         if drawn:  # compose again from the kept bitmaps only, so that this picture is pixel for pixel the later ones
             self.canvas.restore_region(self._base)
             for ax, key in self._keys.items():

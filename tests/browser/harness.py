@@ -310,21 +310,28 @@ INPUTS = "() => window.__mlpInputs.length"
 LAST_INPUT = "n => window.__mlpInputs.slice(n).map(e => e.t)"
 
 
-def timed_move(page, explorer_index: int, control, backwards: bool = False, timeout: float = 10.0,
-               settle: float = 0.25) -> tuple[str, float | None]:
-    """Move `control`, then wait for the explorer's next picture. Returns (what was done, milliseconds from
-    the input event to the new picture loaded in the page, or None if none came within `timeout`).
-    First waits until no picture has come for `settle` seconds, so that an earlier move's picture is not taken."""
+def timed(page, explorer_index: int, act, timeout: float = 10.0, settle: float = 0.25):
+    """Run `act()` (an input in the page), then wait for the explorer's next picture. Returns (what act
+    returned, milliseconds from the first input event to the new picture loaded in the page, or None if
+    none came within `timeout`). First waits until no picture has come for `settle` seconds, so that an
+    earlier move's picture is not taken for this one's."""
     quiet(page, explorer_index, settle)
     inputs, seen = page.evaluate(INPUTS), len(frames(page, explorer_index))
-    action, _ = move(control, backwards)
+    done = act()
     try:
         page.wait_for_function("([i, n]) => (window.__mlpFrames[i] || []).length > n", arg=[explorer_index, seen],
                                timeout=timeout * 1000, polling="raf")
     except Exception:
-        return action, None
+        return done, None
     events = page.evaluate(LAST_INPUT, inputs)
-    return action, frames(page, explorer_index)[seen] - events[0]
+    return done, frames(page, explorer_index)[seen] - events[0]
+
+
+def timed_move(page, explorer_index: int, control, backwards: bool = False, timeout: float = 10.0,
+               settle: float = 0.25):
+    """`move(control)` timed as `timed` does. Returns (what was done, milliseconds or None, the move back)."""
+    (action, back), ms = timed(page, explorer_index, lambda: move(control, backwards), timeout, settle)
+    return action, ms, back
 
 
 def quiet(page, explorer_index: int, seconds: float, longest: float = 30.0) -> None:
@@ -334,6 +341,17 @@ def quiet(page, explorer_index: int, seconds: float, longest: float = 30.0) -> N
         shown = frames(page, explorer_index)
         last = shown[-1] if shown else -1e9
         if now(page) - last >= seconds * 1000:
+            return
+        time.sleep(0.05)
+
+
+def settled(page, explorer_index: int, since: float, seconds: float, longest: float = 30.0) -> None:
+    """Wait until the explorer has shown a picture after `since` (a performance.now() time) and then none
+    for `seconds` (at most `longest` seconds in all)."""
+    start = time.monotonic()
+    while time.monotonic() - start < longest:
+        shown = frames(page, explorer_index)
+        if shown and shown[-1] > since and now(page) - shown[-1] >= seconds * 1000:
             return
         time.sleep(0.05)
 
