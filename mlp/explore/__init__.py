@@ -183,9 +183,7 @@ class Explorer:
                  extra: list[widgets.Widget] | None = None) -> None:
         self.controls = controls
         self.view = FigureView(self.figsize, self.dpi)
-        self._kept = type(self).build is not Explorer.build
-        if self._kept:
-            self.build(self.view.figure)
+        self.build(self.view.figure)
         self.image = widgets.Image(format="png")
         self.image.add_class("mlp-explorer-figure")
         self.status = widgets.HTML()
@@ -219,11 +217,6 @@ class Explorer:
 
     def render(self, result: dict, format: str = "png") -> bytes:
         """The picture for `result` as PNG (or JPEG) bytes (the artists are changed in place)."""
-        if not self._kept:  # an explorer written for a new figure per picture: draw(fig, result)
-            self.view = FigureView(self.figsize, self.dpi)
-            self.view.figure.set_layout_engine("constrained")
-            self.draw(self.view.figure, result)
-            return self.view.encode(format)
         self.draw(result)
         return self.view.encode(format)
 
