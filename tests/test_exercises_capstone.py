@@ -217,7 +217,7 @@ def test_pick_step_size_check_accepts_right_answers(right, capsys):
     (lambda *args: None, "returned None, but τ ="),
     (lambda *args: "0.1", "not one of the candidates"),
     (never_none, "every candidate diverges there"),
-    (one_network_for_all, "Train a fresh network for every candidate"),
+    (one_network_for_all, "train a fresh network for every candidate"),
 ])
 def test_pick_step_size_check_names_the_mistake(wrong, message):
     with pytest.raises(ExerciseError, match="Exercise 6.2") as error:

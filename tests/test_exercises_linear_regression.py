@@ -188,7 +188,7 @@ def test_normal_equations_check_accepts_right_answers(right, capsys):
     (lambda A, y: -np.linalg.solve(A.T @ A, A.T @ y), "wrong sign"),
     (lambda A, y: np.linalg.solve(A.T @ A, 2 * A.T @ y), "is twice the θ at which ∇E vanishes"),
     (lambda A, y: np.linalg.solve(2 * A.T @ A, A.T @ y), "is half the θ at which ∇E vanishes"),
-    (lambda A, y: A.T @ y, r"the gradient does not vanish: ‖∇E\(θ\)‖ / ‖∇E\(0\)‖ = "),
+    (lambda A, y: A.T @ y, r"the gradient does not vanish \(‖∇E\(θ\)‖ / ‖∇E\(0\)‖ = "),
     (lambda A, y: np.linalg.solve(A.T @ A, A.T @ y)[:-1], "should have shape"),
     (lambda A, y: None, "returned None"),
 ])

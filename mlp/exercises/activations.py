@@ -144,7 +144,7 @@ def check_one_hidden_layer(t, one_hidden_layer):
         zero1, zero2 = np.zeros_like(b1), np.zeros_like(b2)
         slips = [
             (_one_hidden_layer(X, *theta, out=sigmoid),
-             "applies σ to the output too: only the hidden neurons apply σ; the output layer φ^2 stays affine, "
+             "applies σ to the output too: only the hidden neurons apply σ; the output layer φ² stays affine, "
              "so that N can take any real value"),
             (_one_hidden_layer(X, *theta, hidden=lambda a: a),
              "has no activation: without σ on the hidden layer the network collapses to one affine map (notebook 02)"),

@@ -235,12 +235,12 @@ def check_pick_step_size(t, pick_step_size):
                         "mlp.DivergenceError): leave such a τ out")
         if got != expected:
             by_training = min(done, key=lambda tau: done[tau][0])
-            why = (" It has the lowest training cost, but the choice must be made on the validation set, the "
-                   "data the training did not see." if got == by_training else
-                   " It is the largest τ that does not diverge; not diverging is not enough." if got == max(done) else
-                   " Train a fresh network for every candidate, and compare their validation costs.")
+            why = ("that τ has the lowest training cost, but the choice must be made on the validation set"
+                   if got == by_training else
+                   "that τ is the largest that does not diverge, and not diverging is not enough" if got == max(done)
+                   else "train a fresh network for every candidate, and compare their validation costs")
             raise Wrong(f"{what} returned τ = {got:g} (validation E/N = {done[got][1]:.4f}), but τ = {expected:g} "
-                        f"reaches a lower validation cost, {done[expected][1]:.4f}.{why}")
+                        f"reaches {done[expected][1]:.4f}: {why}")
         if not summary:
             diverging = sorted(tau for tau in outcomes if outcomes[tau] is None)
             summary = (f" (first setup: τ = {expected:g} with validation E/N = {done[expected][1]:.3f}; "

@@ -148,9 +148,9 @@ def check_solve_normal_equations(t, solve_normal_equations):
         if np.shape(theta) == expected.shape and np.all(np.isfinite(theta)):
             ratio = np.linalg.norm(regression.gradient(X, y, theta)) / np.linalg.norm(regression.gradient(X, y, 0 * theta))
             if not ratio < 1e-8:
-                raise Wrong(f"at the θ that {what} returned the gradient does not vanish: ‖∇E(θ)‖ / ‖∇E(0)‖ = "
-                            f"{ratio:.2g}, where the minimiser gives about 1e-15. Set your gradient to zero and "
-                            "collect the terms with θ on one side")
+                raise Wrong(f"{what} returned a θ at which the gradient does not vanish (‖∇E(θ)‖ / ‖∇E(0)‖ = "
+                            f"{ratio:.2g}, about 1e-15 at the minimiser): set your gradient to zero and collect the "
+                            "terms with θ on one side")
         expect.array(theta, expected, what, where=_entry)
     wine = data.load_wine_quality()
     A = regression.add_bias_column(wine.X)
