@@ -240,7 +240,7 @@ def check_pick_step_size(t, pick_step_size):
                    "that τ is the largest that does not diverge, and not diverging is not enough" if got == max(done)
                    else "train a fresh network for every candidate, and compare their validation costs")
             raise Wrong(f"{what} returned τ = {got:g} (validation E/N = {done[got][1]:.4f}), but τ = {expected:g} "
-                        f"reaches {done[expected][1]:.4f}: {why}")
+                        f"reaches a lower one, {done[expected][1]:.4f}: {why}")
         if not summary:
             diverging = sorted(tau for tau in outcomes if outcomes[tau] is None)
             summary = (f" (first setup: τ = {expected:g} with validation E/N = {done[expected][1]:.3f}; "

@@ -169,7 +169,7 @@ class Exercise:
         stub = error.get("stub")
         if stub == self.label:
             return Verdict(self.label, "not attempted",
-                           f"write your code in place of the line raise NotImplementedError(...) in "
+                           f"Write your code in place of the line raise NotImplementedError(...) in "
                            f"{failed.name or self.targets[0]}, "
                            "run that cell, then this one.")
         if stub:
