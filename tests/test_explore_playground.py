@@ -182,6 +182,22 @@ def test_play_trains_on_the_event_loop_and_pause_stops_it():
     assert not playground.buttons["play"].disabled and playground.buttons["pause"].disabled
 
 
+def test_one_playground_trains_at_a_time_and_play_pauses_by_itself_after_a_while():
+    async def scenario():
+        first, second = Playground(), Playground()
+        first.play()
+        await asyncio.sleep(0.2)
+        second.play()                      # the kernel is shared: the other one pauses
+        await asyncio.sleep(0.2)
+        assert second.player.running and not first.player.running
+        second.longest_play = 0.3
+        await asyncio.sleep(0.8)
+        return second
+
+    second = asyncio.run(scenario())
+    assert not second.player.running and "paused after" in second.status.value
+
+
 def test_play_stops_by_itself_at_a_divergence():
     async def scenario():
         playground = Playground(dataset="wine", tau=3.0)

@@ -156,7 +156,7 @@ class FigureView:
 
 def stored_png(view: FigureView) -> str:
     """The current picture as a fully compressed PNG, base64 for a notebook's saved output."""
-    return base64.b64encode(view.png(compress_level=9)).decode("ascii")
+    return base64.b64encode(view.png(compress_level=6)).decode("ascii")
 
 
 def control_class(name: str) -> str:

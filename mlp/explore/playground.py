@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import time
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -155,6 +156,8 @@ class Playground(Explorer):
     """
 
     title = "Training playground"
+    longest_play = 900.0        # seconds: Play pauses by itself after this long (a forgotten tab keeps no kernel busy)
+    _instances: "weakref.WeakSet[Playground]" = weakref.WeakSet()
     figsize = (12.8, 4.3)
     dpi = 80
     fps = 30.0
@@ -197,6 +200,9 @@ class Playground(Explorer):
         super().__init__(controls, rows=[["dataset", "activation", "tau"], ["layers", "width"]],
                          extra=[widgets.HBox(list(self.buttons.values()))])
         self.widget.add_class("mlp-playground")
+        for other in list(Playground._instances):  # e.g. the playground of a cell run again, no longer on screen
+            other.pause()
+        Playground._instances.add(self)
         self._enable()
 
     # --- the logic (no browser needed) ---------------------------------------------------------
@@ -278,6 +284,9 @@ class Playground(Explorer):
         """Train and show about `fps` pictures a second until Pause (needs a running Jupyter kernel)."""
         if self.trainer.error is not None:
             return
+        for other in list(Playground._instances):  # one playground trains at a time: they share the kernel
+            if other is not self:
+                other.pause()
         if not self.player.start():
             self.message = "Play needs a running Jupyter kernel (an asyncio loop); Step works anywhere."
             self.show()
@@ -305,6 +314,12 @@ class Playground(Explorer):
         self.step(n)
         trained = time.perf_counter()
         self.budget.measured(n, trained - start)
+        if time.perf_counter() - self.player.started > self.longest_play:
+            self.player.task = None
+            self.show()
+            self.status.value += (f" &nbsp;|&nbsp; paused after {self.longest_play / 60:.0f} minutes of play: "
+                                  "press Play to go on")
+            return False
         self.show(moving=True)
         self.frame_seconds = {"train": trained - start, "draw": self.last_render_seconds, "send": self.last_send_seconds}
         if self.trainer.error is not None:
