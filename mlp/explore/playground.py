@@ -380,8 +380,9 @@ class Playground(Explorer):
             self.view.forget(*self.diagram.edges)
         self.ax_net.clear()
         names = list(self.data.input_names)
-        self.diagram = NetworkDiagram(self.ax_net, self.model, max_neurons=8, input_names=names,
-                                      title="The network: weights $\\theta_w$ at step k (blue +, orange −)")
+        self.diagram = NetworkDiagram(self.ax_net, self.model, max_neurons=8, input_names=names)
+        self.ax_net.set_title(self.ax_net.get_title() + "\nedges: the weights $\\theta_w$ at step k (blue +, orange −)",
+                              fontsize=10)
         self.diagram.update(result["weights"])
         self.view.animate(*self.diagram.edges)
         self._drawn_net = key
