@@ -84,7 +84,7 @@ def test_step_takes_one_gradient_step_and_shows_it():
     playground.buttons["step"].click()
     playground.buttons["step"].click()
     assert playground.trainer.k == 2
-    assert "step k = 2" in playground.header.get_text() and "<b>step k = 2</b>" in playground.status.value
+    assert playground.header_numbers[0].get_text() == "2" and "<b>step k = 2</b>" in playground.status.value
 
 
 CHANGES = [("dataset", "xor"), ("layers", 2), ("width", 5), ("activation", "relu"), ("tau", 0.5)]
@@ -178,7 +178,7 @@ def test_play_trains_on_the_event_loop_and_pause_stops_it():
     playground, k, frames = asyncio.run(scenario())
     assert frames >= 3 and k > frames            # several pictures, several steps in each
     assert playground.trainer.k == k             # paused: no step after Pause
-    assert f"step k = {k:,}" in playground.header.get_text()
+    assert playground.header_numbers[0].get_text() == f"{k:,}" and f"step k = {k:,}" in playground.status.value
     assert not playground.buttons["play"].disabled and playground.buttons["pause"].disabled
 
 
