@@ -82,8 +82,7 @@ def _grad_norm(grads: dict[str, np.ndarray]) -> float:
     return float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
 
 
-ADVICE = ("Try a smaller one (for the linear network every τ < 2/λ_max works, λ_max the largest eigenvalue "
-          "of the Hessian of E), or standardise the features if their scales differ a lot.")
+ADVICE = "Try a smaller one (say, half of it), or standardise the features if their scales differ a lot."
 
 
 def _diverged(k: int, what: str, tau: float) -> DivergenceError:

@@ -37,7 +37,7 @@ def _inputs(t, fixed: np.ndarray) -> list[np.ndarray]:
 
 @exercise("3.1", "sigmoid", "sigmoid_prime")
 def check_sigmoid(t, sigmoid, sigmoid_prime):
-    """sigmoid(z) = e^z / (e^z + 1) and sigmoid_prime(z) = σ'(z), componentwise, for z of any shape."""
+    """sigmoid(z) and its derivative sigmoid_prime(z), componentwise, for z of any shape."""
     for z in _inputs(t, np.linspace(-8, 8, 33).reshape(3, 11)):
         value, slope = _value_and_slope(Sigmoid(), z)
         what = f"sigmoid(z) for z of shape {z.shape}"
@@ -67,7 +67,7 @@ def check_sigmoid(t, sigmoid, sigmoid_prime):
 
 @exercise("3.2", "relu", "relu_prime")
 def check_relu(t, relu, relu_prime):
-    """relu(z) = max(z, 0) and relu_prime(z) = 1 where z > 0, 0 elsewhere (also at z = 0), componentwise."""
+    """relu(z) and its derivative relu_prime(z) (0 at the kink z = 0), componentwise."""
     fixed = np.array([[-3.0, -0.5, 0.0, 0.25, 2.0], [1e-3, -1e-3, 7.0, -7.0, 0.0]])
     for z in _inputs(t, fixed):
         z = z.copy()

@@ -170,8 +170,8 @@ def multiply_square(node_class, x: float):
 
 @exercise("5.2", "MultiplyNode")
 def check_multiply_backward(t, MultiplyNode):
-    """MultiplyNode(a, b), a subclass of mlp.graph.Node computing a · b, whose backward() adds the local
-    gradients times self.grad to a.grad and b.grad; tried inside the lecture's example at fixed and fresh
+    """MultiplyNode(a, b), a subclass of mlp.graph.Node computing a · b, whose backward() passes each input its
+    share of the gradient; tried inside the lecture's example at fixed and fresh
     points, and on x · x, where both inputs are one node."""
     kind = t.run(node_class_kind, MultiplyNode, what="MultiplyNode")
     if not kind["is_class"]:
@@ -287,7 +287,7 @@ def _worst(report: dict, name: str) -> str:
 @exercise("5.3", "MySigmoid")
 def check_sigmoid_layer(t, MySigmoid):
     """MySigmoid() follows the layer protocol: forward(x) -> σ(x) for a batch x (N, n), backward(dz) ->
-    dE/dx = dz ⊙ σ'(x), empty params and grads; compared with mlp.layers.sigmoid, gradient-checked, and run
+    dE/dx, empty params and grads; compared with mlp.layers.sigmoid, gradient-checked, and run
     inside mlp.fully_connected(..., activation=MySigmoid) beside mlp's layers."""
     fixed = np.array([[-4.0, -1.5, -0.5, 0.0], [0.25, 1.0, 2.0, 3.5], [-2.5, 0.75, -0.25, 1.75]])
     for x in (fixed, t.rng.normal(0, 2, size=_layer_shape(t))):
