@@ -60,8 +60,8 @@ def fit_output_layer(model: Sequential, x: np.ndarray, y: np.ndarray) -> Sequent
     return model
 
 
-FITS = {"least squares": "output layer by least squares (instant)",
-        "gradient descent": "all layers by gradient descent (live)"}
+FITS = {"least squares": "output layer only, least squares",
+        "gradient descent": "all layers, gradient descent"}
 PIECEWISE_LINEAR = ("relu", "leaky_relu", "identity")   # activations whose networks have kinks to count
 
 
@@ -104,7 +104,7 @@ class ActivationExplorer(Explorer):
             "target": widgets.Dropdown(options=["sine", "abs", "step"], value=target, description="target", style=style,
                                        layout=widgets.Layout(width="150px")),
             "fit": widgets.ToggleButtons(options=[(label, key) for key, label in FITS.items()], value=fit,
-                                         description="fit", style=style),
+                                         description="fit", style={"description_width": "initial", "button_width": "240px"}),
         }
         self.player = Player(self._frame)
         self.budget = StepBudget()
