@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from harness import move  # a control moved as a student would: keyboard, dropdown option, toggle
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,36 +113,6 @@ def _shown(explorer) -> tuple[str, str]:
 
 def _status_text(explorer) -> str:
     return explorer.locator(".mlp-explorer-status").inner_text()[:200]
-
-
-def move(control):
-    """Change a control's value as a student would. Returns (what was done, a function that moves it back)."""
-    handle = control.locator(".noUi-handle")
-    if handle.count():
-        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-        key, back = ("ArrowLeft", "ArrowRight") if at_max else ("ArrowRight", "ArrowLeft")
-        handle.focus()
-        handle.press(key)
-        return f"slider {key}", lambda: (handle.focus(), handle.press(back))
-    select = control.locator("select")
-    if select.count():
-        current = select.input_value()
-        other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)") if v != current)
-        select.select_option(other)
-        return f"dropdown option {other!r}", lambda: select.select_option(current)
-    buttons = control.locator("button")
-    if buttons.count():
-        active = control.locator("button.mod-active").inner_text()
-        other = control.locator("button:not(.mod-active)").first
-        label = other.inner_text()
-        other.click()
-        return f"toggle {label!r}", lambda: buttons.get_by_text(active, exact=True).click()
-    checkbox = control.locator("input[type=checkbox]")
-    if checkbox.count():
-        checkbox.click()
-        return "checkbox click", checkbox.click
-    raise AssertionError(f"no way to move the control with classes {control.get_attribute('class')!r}: "
-                         "teach move() in tests/browser about this kind of widget")
 
 
 def wait_until(condition, seconds: float) -> float:
