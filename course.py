@@ -3,6 +3,8 @@
     python3 course.py lab        open the course in JupyterLab (first run sets up .venv)
     python3 course.py test       run the whole test suite (unit, notebooks, browser)
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
+    python3 course.py check      (students) grade your own notebooks as the teacher's grader will
+    python3 course.py grade SUBMISSIONS --out RESULTS   (teachers) grade a class, write marks and feedback
 
 Everything is installed into a virtual environment `.venv` beside this file; it is
 re-installed only when pyproject.toml changes or a command needs an extra it does not have yet.
@@ -28,8 +30,10 @@ STAMP = VENV / "course-installed.json"
 # command: (the pyproject extras it needs, what it runs with the arguments after the command)
 COMMANDS = {
     "lab": (["lab"], lambda rest: [PYTHON, "-m", "jupyter", "lab", "lectures", *rest]),
-    "test": (["lab", "test"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
+    "test": (["lab", "test", "grading"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
     "lectures": (["test"], lambda rest: [PYTHON, "tools/make_lectures.py", *rest]),
+    "grade": (["grading"], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),
+    "check": (["grading"], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
 }
 
 

@@ -1,0 +1,152 @@
+"""The worker: runs one submission's cells inside the sandbox and answers the checks' requests.
+
+    python worker.py [--uid UID]
+
+It speaks JSON lines over its stdin and stdout, which it moves to private descriptors before
+anything of the submission runs (the student's prints go to /dev/null):
+
+    grader -> worker   {"op": "start", "topic": "linear_regression"}
+                       {"op": "cell", "source": "...", "seconds": 60}
+                       {"op": "call", "request": {...wire request...}, "seconds": 60}
+    worker -> grader   {"ready": true} / {"ran": {"error": "TypeError: ..." | null}}
+                       {"answer": {...wire answer...}} / {"timeout": true} / {"fault": "..."}
+
+The worker holds nothing the grader trusts: it only runs the student's code on the inputs the
+grader sends and returns plain data (mlp.exercises.wire); the verdict is computed outside.
+Only the standard library, IPython (cells with magics) and the course's `mlp` are used.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _become(uid: int) -> None:
+    """Drop root for the slot's own unprivileged uid, for good (the sandbox left only this right)."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise SystemExit("could not drop privileges")
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise SystemExit("privileges could be regained")
+
+
+def main(argv: list[str]) -> int:
+    if "--uid" in argv:
+        _become(int(argv[argv.index("--uid") + 1]))
+    inbox = os.fdopen(os.dup(0), "rb", buffering=0)
+    outbox = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+    import json
+    import signal
+
+    def send(message: dict) -> None:
+        outbox.write(json.dumps(message).encode() + b"\n")
+
+    def receive() -> dict | None:
+        line = inbox.readline()
+        return json.loads(line) if line else None
+
+    class Interrupted(KeyboardInterrupt):
+        """The grader's time for one cell or call ran out (raised into the student's code)."""
+
+    def on_alarm(signum, frame):
+        raise Interrupted()
+
+    def alarm(seconds: float) -> None:
+        signal.signal(signal.SIGALRM, on_alarm)  # again each time: the student may have replaced it
+        signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.01))
+
+    def disarm() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    start = receive()
+    if not start or start.get("op") != "start":
+        return 1
+    import importlib
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy  # noqa: F401  (imported once before the student's code; their cells import it again)
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    from mlp.exercises import wire
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    shell.colors = "NoColor"
+    topic = str(start.get("topic", ""))
+    if topic.isidentifier():
+        try:
+            importlib.import_module(f"mlp.exercises.{topic}")  # its scenarios, registered before any student code
+        except ImportError:
+            pass
+    pristine_wire = {name: getattr(wire, name) for name in ("serve", "encode", "decode", "_scenario", "describe_error",
+                                                            "student_traceback", "SCENARIOS", "MAX_BYTES")}
+    scenarios = dict(wire.SCENARIOS)
+    serve = wire.serve
+    user_ns = shell.user_ns
+    send({"ready": True, "python": sys.version.split()[0]})
+
+    while True:
+        try:
+            message = receive()
+        except (ValueError, OSError):
+            return 1
+        if message is None or message.get("op") == "exit":
+            return 0
+        op = message.get("op")
+        try:
+            if op == "cell":
+                alarm(message.get("seconds", 60))
+                try:
+                    result = shell.run_cell(str(message.get("source", "")), store_history=True)
+                finally:
+                    disarm()
+                error = result.error_in_exec or result.error_before_exec
+                timed_out = isinstance(error, Interrupted)
+                plt.close("all")  # as the notebook's inline backend does after each cell
+                send({"ran": {"error": None if error is None else f"{type(error).__name__}: {str(error)[:300]}",
+                              "timeout": timed_out}})
+            elif op == "call":
+                for name, value in pristine_wire.items():  # undo what a solution cell may have patched
+                    setattr(wire, name, value)
+                wire.SCENARIOS.clear()
+                wire.SCENARIOS.update(scenarios)
+                alarm(message.get("seconds", 60))
+                try:
+                    answer = serve(message["request"], user_ns.__getitem__)
+                finally:
+                    disarm()
+                text = json.dumps({"answer": answer})
+                if len(text) > pristine_wire["MAX_BYTES"]:
+                    text = json.dumps({"answer": {"error": {
+                        "type": "ValueError", "traceback": "", "stub": None,
+                        "message": f"the value returned is too large to check ({len(text) / 2**20:.0f} MB of data)"}}})
+                outbox.write(text.encode() + b"\n")
+            else:
+                send({"fault": f"unknown operation {op!r}"})
+        except Interrupted:
+            disarm()
+            send({"timeout": True})
+        except Exception as error:  # the request itself could not be served (not the student's code failing)
+            disarm()
+            send({"fault": f"{type(error).__name__}: {str(error)[:500]}"})
+        except BaseException as error:  # the student's code raised SystemExit or similar out of a call
+            disarm()
+            send({"fault": f"the code stopped the worker ({type(error).__name__})"})
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
