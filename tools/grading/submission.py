@@ -117,8 +117,11 @@ def check_call(source: str, module) -> tuple[Exercise | None, str | None]:
 
 def load_lecture(path: Path) -> Lecture:
     """The steps of the pristine lecture at `path` (lectures/NN_topic.ipynb)."""
-    notebook = nbformat.read(path, as_version=4)
-    name = path.stem
+    return lecture_from_notebook(nbformat.read(path, as_version=4), path.stem)
+
+
+def lecture_from_notebook(notebook: nbformat.NotebookNode, name: str) -> Lecture:
+    """The steps of a pristine lecture, the notebook `name` ("01_linear_regression")."""
     topic = topic_of(name)
     try:
         module = importlib.import_module(f"mlp.exercises.{topic}")
@@ -192,7 +195,7 @@ def read_cells(path: Path) -> list[StudentCell]:
     return cells
 
 
-def match(pristine, cells: list[StudentCell], used: set[int], cell_type: str, names: set[str] | None,
+def match(cells: list[StudentCell], used: set[int], cell_type: str, names: set[str] | None,
           grade_id: str, cell_id: str | None) -> int | None:
     """Which of the student's cells answers this lecture cell: same grade_id, else same cell id,
     else (code) the first unused cell defining the same functions and classes."""
@@ -216,7 +219,7 @@ def plan(lecture: Lecture, cells: list[StudentCell]) -> list[Step]:
     for step in lecture.steps:
         if step.kind == "run" and step.from_student:
             cell = lecture.notebook.cells[step.index]
-            found = match(lecture, cells, used, "code", _defined_names(step.source), step.grade_id, cell.get("id"))
+            found = match(cells, used, "code", _defined_names(step.source), step.grade_id, cell.get("id"))
             if found is not None:
                 used.add(found)
                 step = Step(**{**step.__dict__, "source": cells[found].source})
@@ -224,7 +227,7 @@ def plan(lecture: Lecture, cells: list[StudentCell]) -> list[Step]:
                 step = Step(**{**step.__dict__, "from_student": False})
         elif step.kind == "manual":
             cell = lecture.notebook.cells[step.index]
-            found = match(lecture, cells, used, "markdown", None, step.grade_id, cell.get("id"))
+            found = match(cells, used, "markdown", None, step.grade_id, cell.get("id"))
             answer = cells[found].source if found is not None else step.source
             if found is not None:
                 used.add(found)
