@@ -6,7 +6,7 @@ On Linux the worker is started as
           --tmpfs HIDDEN --remount-ro HIDDEN ...      (solutions/, .git, submissions, results, homes)
           --size 256M --tmpfs /tmp --chdir /tmp/work  (private, the only writable place)
           --unshare-net --unshare-pid --unshare-ipc --unshare-uts  (no network, its own processes)
-          --die-with-parent --new-session --clearenv  python worker.py
+          --die-with-parent --new-session  python worker.py   (environment: only Sandbox.env())
 
 after the grader's child process has set its resource limits (address space, processes, file
 size, CPU time, open files, no core dumps). When the grader runs as root, bwrap keeps only the
@@ -34,6 +34,7 @@ except ImportError:  # Windows
     resource = None
 
 SCRATCH = "/tmp/work"       # the worker's folder inside the sandbox (a private tmpfs)
+SEED = "/tmp/seed"          # read-only: files the worker copies into its scratch (matplotlib's font list)
 UID_BASE = 61000            # as root, slot k runs as uid/gid UID_BASE + k
 
 
@@ -60,6 +61,7 @@ class Sandbox:
     size_option: bool = False
     mounts: list[str] = field(default_factory=list)
     scratch_bytes: int = Limits.scratch_bytes
+    seed: str | None = None     # a folder of the grader's, seen read-only at SEED inside
 
     @property
     def privileged(self) -> bool:
@@ -82,9 +84,12 @@ class Sandbox:
         cmd += self.mounts
         if self.size_option:
             cmd += ["--size", str(self.scratch_bytes)]
-        cmd += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--dir", SCRATCH, "--chdir", SCRATCH,
+        cmd += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--dir", SCRATCH, "--chdir", SCRATCH]
+        if self.seed:
+            cmd += ["--ro-bind", self.seed, SEED]
+        cmd += [
                 "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                "--die-with-parent", "--new-session", "--clearenv"]
+                "--die-with-parent", "--new-session"]  # the environment: Popen passes only Sandbox.env()
         if self.privileged:
             # bwrap runs as root (it must read the course wherever root keeps it); the worker keeps only the
             # right to become its slot's unprivileged uid, which it does before it reads any submission
@@ -102,6 +107,8 @@ class Sandbox:
                 env[name] = os.environ[name]
         if home:
             env.update(HOME=home, MPLCONFIGDIR=f"{home}/.matplotlib", IPYTHONDIR=f"{home}/.ipython", TMPDIR=home)
+        if self.seed:
+            env["GRADING_SEED"] = SEED if self.kind == "bubblewrap" else self.seed
         return env
 
     def preexec(self, limits: Limits, slot: int):
@@ -137,6 +144,26 @@ def _processes_of_this_user() -> int:
         return count
     except OSError:
         return 4096
+
+
+_SEEDS: list = []
+
+
+def _seed_folder() -> str | None:
+    """A folder with a copy of matplotlib's font list, so that no worker spends half a second rebuilding it."""
+    try:
+        import tempfile
+
+        import matplotlib
+        from matplotlib import font_manager  # noqa: F401  (builds the list if this machine has none yet)
+        folder = tempfile.TemporaryDirectory(prefix="grading-seed-")
+        _SEEDS.append(folder)  # removed when the grader exits
+        for path in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copy(path, folder.name)
+        os.chmod(folder.name, 0o755)
+        return folder.name
+    except Exception:
+        return None
 
 
 def _bwrap_binary() -> str | None:
@@ -234,7 +261,7 @@ def make_sandbox(root: Path, hide: list[Path], require: bool = True) -> Sandbox:
     else:
         works, size, reason = _probe(bwrap)
         if works:
-            return Sandbox("bubblewrap", bwrap, size, mounts(root, hide))
+            return Sandbox("bubblewrap", bwrap, size, mounts(root, hide), seed=_seed_folder())
     if require:
         raise RuntimeError(f"cannot sandbox the submissions: {reason}. Fix that, or pass --no-sandbox to grade "
                            "without one (only for work you trust).")

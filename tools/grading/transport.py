@@ -23,7 +23,7 @@ from mlp.exercises import core
 from .sandbox import Limits, Sandbox
 
 WORKER = Path(__file__).resolve().with_name("worker.py")
-GRACE = 3.0            # seconds past the worker's own alarm before the grader kills it
+GRACE = 1.5            # seconds past the worker's own alarm before the grader kills it
 START_SECONDS = 60.0   # importing numpy, matplotlib, IPython on a crowded machine
 
 

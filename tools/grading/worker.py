@@ -72,7 +72,14 @@ def main(argv: list[str]) -> int:
     if not start or start.get("op") != "start":
         return 1
     import importlib
+    import shutil
 
+    seed, config_dir = os.environ.get("GRADING_SEED"), os.environ.get("MPLCONFIGDIR")
+    if seed and config_dir and os.path.isdir(seed):  # matplotlib's font list, built once by the grader
+        os.makedirs(config_dir, exist_ok=True)
+        for name in os.listdir(seed):
+            if name.startswith("fontlist-") and name.endswith(".json"):
+                shutil.copy(os.path.join(seed, name), config_dir)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

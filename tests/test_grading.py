@@ -1,0 +1,184 @@
+"""The grader: `course.py grade` on a corpus of honest and hostile submissions of notebook 01 gives
+the exact marks; nothing a submission does gains a point, reaches outside its sandbox, or stops the
+others. (The corpus is tests/grading_corpus.py; the comparison with nbgrader is test_grading_nbgrader.py.)"""
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+import grading_corpus as corpus  # noqa: E402
+from tools.grading import sandbox as sandboxes  # noqa: E402
+from tools.grading.submission import find_submissions, load_lecture, plan, read_cells  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox tests need Linux")
+
+
+class Oracle(threading.Thread):
+    """A server on the host's 127.0.0.1 that would answer design_matrix(X) for a submission that reached it."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+
+    def run(self) -> None:
+        import json
+
+        import numpy as np
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with connection:
+                X = np.array(json.loads(connection.makefile().readline()))
+                connection.sendall(json.dumps(np.hstack([X, np.ones((len(X), 1))]).tolist()).encode() + b"\n")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the whole corpus once with `python -m tools.grading grade` (as course.py grade runs it)."""
+    folder = tmp_path_factory.mktemp("grading")
+    submissions, results = folder / "submissions", folder / "results"
+    oracle = Oracle()
+    oracle.start()
+    outside = [str(ROOT / "mlp" / "written-by-a-submission.txt"), str(folder / "outside.txt"),
+               str(submissions / "right" / f"{corpus.NAME}.ipynb")]
+    students = corpus.corpus(oracle.port, outside)
+    corpus.write(submissions, students)
+    before = (submissions / "right" / f"{corpus.NAME}.ipynb").read_text()
+    run = subprocess.run([sys.executable, "-m", "tools.grading", "grade", str(submissions), "--out", str(results),
+                          "--seed", "7", "--cell-seconds", "2", "--notebook-seconds", "90"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    oracle.server.close()
+    with open(results / "grades.csv", newline="", encoding="utf-8") if (results / "grades.csv").exists() else open(os.devnull) as file:
+        rows = list(csv.DictReader(file))
+    yield {"run": run, "rows": rows, "students": students, "results": results, "oracle": oracle,
+           "outside": outside, "right_before": before, "submissions": submissions}
+    for path in outside[:1]:
+        Path(path).unlink(missing_ok=True)
+
+
+def _statuses(rows, student):
+    return {r["exercise"]: r["status"] for r in rows if r["student"] == student and r["exercise"] in corpus.EXERCISES}
+
+
+def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
+    run = graded["run"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "sandbox: bubblewrap" in run.stderr
+    table = run.stdout.splitlines()
+    assert table[0].split() == ["student", "01", "total"]
+    assert any(line.split()[:3] == ["right", "5/6", "5/6"] for line in table)
+    assert "25 submissions of 25 students graded" in run.stdout
+
+
+@pytest.mark.parametrize("student", list(corpus.corpus(0, []).keys()))
+def test_each_submission_gets_exactly_its_marks(graded, student):
+    expected = graded["students"][student][1]
+    rows = [r for r in graded["rows"] if r["student"] == student]
+    assert _statuses(rows, student) == expected, {r["exercise"]: r["message"] for r in rows}
+    for row in rows:
+        if row["exercise"] in corpus.EXERCISES:
+            assert row["points"] == ("1" if row["status"] == "passed" else "0") and row["max_points"] == "1"
+
+
+def test_the_csv_has_the_columns_and_the_hand_graded_answer(graded):
+    rows = graded["rows"]
+    assert list(rows[0]) == ["student", "notebook", "exercise", "points", "max_points", "status", "message"]
+    manual = [r for r in rows if r["student"] == "right" and r["status"] == "manual"]
+    assert len(manual) == 1 and manual[0]["points"] == "0" and manual[0]["max_points"] == "1"
+    assert manual[0]["message"] == "graded by hand"
+    assert {r["message"] for r in rows if r["student"] == "empty" and r["status"] == "manual"} == {
+        "graded by hand; no answer written"}
+
+
+def test_messages_say_what_happened(graded):
+    rows = {(r["student"], r["exercise"]): r["message"] for r in graded["rows"]}
+    assert "write your code in place of" in rows["empty", "1.1"]
+    assert "cost(A, y, theta)" in rows["partial", "1.4"] and "mean" in rows["partial", "1.4"]
+    assert "ran longer than 2 s" in rows["infinite_loop", "1.1"]
+    assert "MemoryError" in rows["memory_bomb", "1.1"]
+    assert "the kernel stopped" in rows["exit_early", "1.2"] and "cell" in rows["exit_early", "1.2"]
+    assert "too large to check" in rows["output_flood", "1.3"]
+    assert "not valid JSON" in rows["not_json", "1.1"]
+    assert "could not read the solutions" in rows["read_solutions", "1.1"]
+
+
+def test_nothing_leaves_the_sandbox(graded):
+    assert graded["oracle"].connections == 0, "a submission reached a port on the host"
+    for path in graded["outside"][:2]:
+        assert not Path(path).exists(), f"a submission wrote {path}"
+    assert (graded["submissions"] / "right" / f"{corpus.NAME}.ipynb").read_text() == graded["right_before"]
+
+
+def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
+    pages = sorted(p.parent.name for p in (graded["results"] / "feedback").glob(f"*/{corpus.NAME}.html"))
+    assert pages == sorted(graded["students"])
+    page = (graded["results"] / "feedback" / "partial" / f"{corpus.NAME}.html").read_text()
+    assert "2 of 6 points" in page
+    assert "✔ Exercise 1.1: passed, 1 of 1 point" in page and "✘ Exercise 1.4: failed, 0 of 1 point" in page
+    assert page.index("Exercise 1.3: passed") < page.index("Exercise 1.4: failed")
+
+
+def test_the_hard_coded_answer_passes_in_the_notebook_but_not_for_the_grader():
+    from mlp.exercises.core import InProcess
+    from mlp.exercises.linear_regression import check_design_matrix
+    namespace = {}
+    exec(corpus.hard_coded_design_matrix(), namespace)
+    objects = {"design_matrix": namespace["design_matrix"]}
+    assert check_design_matrix.check(InProcess(objects)).passed
+    assert not check_design_matrix.check(InProcess(objects), seed=12345).passed
+
+
+# --- reading submissions (no sandbox needed) ------------------------------------------------------
+
+def test_nbgraders_submitted_layout_is_read(tmp_path):
+    path = tmp_path / "submitted" / "alice" / "ps01" / f"{corpus.NAME}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(corpus.lecture(), path)
+    (path.parent / "notes.ipynb").write_text("{}")
+    found, ignored = find_submissions(tmp_path, {corpus.NAME})
+    assert [(s.student, s.notebook) for s in found] == [("alice", corpus.NAME)]
+    assert len(ignored) == 1 and "notes.ipynb" in ignored[0]
+
+
+def test_only_the_students_answer_cells_are_taken_and_checks_come_from_the_lecture():
+    lecture = load_lecture(corpus.LECTURE)
+    nb = corpus.submission({"1.1": corpus.RIGHT["1.1"]}, corpus._edit_checks)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("print('a cell the student added')"))
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"grading-plan-{os.getpid()}.ipynb"
+    nbformat.write(nb, path)
+    try:
+        steps = plan(lecture, read_cells(path))
+    finally:
+        path.unlink()
+    sources = [s.source for s in steps if s.kind == "run"]
+    assert corpus.RIGHT["1.1"] in sources and "print('a cell the student added')" not in sources
+    assert not any("✔" in s for s in sources)
+    assert [s.name for s in steps if s.kind == "check"] == corpus.EXERCISES
+
+
+def test_without_a_sandbox_the_grader_says_so_loudly():
+    none = sandboxes.Sandbox("none", reason="darwin has no bubblewrap")
+    assert none.describe().startswith("WARNING: NO SANDBOX") and "darwin has no bubblewrap" in none.describe()
+    assert none.command(["python", "worker.py"], 0) == ["python", "worker.py"]
+
+
+def test_the_sandbox_hides_the_solutions_the_git_history_and_the_given_folders(tmp_path):
+    args = sandboxes.mounts(ROOT, [tmp_path])
+    hidden = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+    assert str(ROOT / "solutions") in hidden and str(tmp_path.resolve()) in hidden
+    assert any(h.endswith(".git") or "/.git/" in h for h in hidden)
