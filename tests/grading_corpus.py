@@ -286,3 +286,67 @@ def honest(count: int) -> dict[str, nbformat.NotebookNode]:
     kinds = [submission(ALL_RIGHT, _answer_question), lecture(),
              submission({"1.1": RIGHT["1.1"], "1.3": RIGHT["1.3"], "1.4": WRONG_COST})]
     return {f"student{k:03d}": kinds[k % 3] for k in range(count)}
+
+
+# --- the same submissions for nbgrader ------------------------------------------------------------
+
+ASSIGNMENT = "ps01"
+
+
+def nbgrader_env() -> dict[str, str]:
+    """nbgrader runs `alembic` by name: the venv's bin folder must come first on PATH."""
+    import os
+    import sys
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return env
+
+
+def nbgrader_course(folder: Path, students: dict[str, nbformat.NotebookNode], sources: list[Path] | None = None) -> None:
+    """An nbgrader course in `folder`: the solutions as source/ps01/, `generate_assignment`, the students
+    added, and each submission as submitted/<student>/ps01/<notebook>.ipynb (ready for `nbgrader autograde`)."""
+    import shutil
+    import subprocess
+    import sys
+    (folder / "source" / ASSIGNMENT).mkdir(parents=True)
+    for source in sources or [SOLUTION]:
+        shutil.copy(source, folder / "source" / ASSIGNMENT)
+    (folder / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(folder)!r}\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{folder}/gradebook.db'\n"
+        "c.ExecutePreprocessor.timeout = 120\n")
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    env = nbgrader_env()
+    subprocess.run(nbgrader + ["generate_assignment", ASSIGNMENT, "--create", "--force"], cwd=folder, env=env,
+                   check=True, capture_output=True, text=True)
+    for student, notebook in students.items():
+        subprocess.run(nbgrader + ["db", "student", "add", student], cwd=folder, env=env, check=True,
+                       capture_output=True, text=True)
+        path = folder / "submitted" / student / ASSIGNMENT / f"{NAME}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(notebook, path)
+
+
+def nbgrader_autograde(folder: Path) -> "subprocess.CompletedProcess":
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"], cwd=folder,
+                          env=nbgrader_env(), capture_output=True, text=True)
+
+
+def nbgrader_scores(folder: Path) -> dict[tuple[str, str], float]:
+    """{(student, grade_id): score} from nbgrader's gradebook after autograde."""
+    from nbgrader.api import Gradebook
+    scores = {}
+    with Gradebook(f"sqlite:///{folder}/gradebook.db") as gradebook:
+        for student in gradebook.students:
+            submission = gradebook.find_submission_notebook(NAME, ASSIGNMENT, student.id)
+            for grade in submission.grades:
+                scores[student.id, grade.name] = float(grade.score)
+    return scores
+
+
+HONEST = {"right": lambda: submission(ALL_RIGHT, _answer_question), "empty": lecture,
+          "partial": lambda: submission({"1.1": RIGHT["1.1"], "1.3": RIGHT["1.3"], "1.4": WRONG_COST})}
