@@ -321,9 +321,11 @@ def nbgrader_course(folder: Path, students: dict[str, nbformat.NotebookNode], so
     env = nbgrader_env()
     subprocess.run(nbgrader + ["generate_assignment", ASSIGNMENT, "--create", "--force"], cwd=folder, env=env,
                    check=True, capture_output=True, text=True)
-    for student, notebook in students.items():
-        subprocess.run(nbgrader + ["db", "student", "add", student], cwd=folder, env=env, check=True,
+    if students:
+        (folder / "students.csv").write_text("id\n" + "".join(f"{student}\n" for student in students))
+        subprocess.run(nbgrader + ["db", "student", "import", "students.csv"], cwd=folder, env=env, check=True,
                        capture_output=True, text=True)
+    for student, notebook in students.items():
         path = folder / "submitted" / student / ASSIGNMENT / f"{NAME}.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(notebook, path)
