@@ -182,3 +182,43 @@ def test_the_sandbox_hides_the_solutions_the_git_history_and_the_given_folders(t
     hidden = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
     assert str(ROOT / "solutions") in hidden and str(tmp_path.resolve()) in hidden
     assert any(h.endswith(".git") or "/.git/" in h for h in hidden)
+
+
+def test_check_prints_each_verdict_and_changes_nothing(tmp_path):
+    path = tmp_path / f"{corpus.NAME}.ipynb"
+    nbformat.write(corpus.submission({"1.1": corpus.RIGHT["1.1"], "1.4": corpus.WRONG_COST}), path)
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    run = subprocess.run([sys.executable, "-m", "tools.grading", "check", str(path)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"{path}: 1 of 6 points"
+    assert lines[1].split()[:4] == ["✔", "1.1", "1/1", "passed:"]
+    assert lines[2].split()[:4] == ["·", "1.2", "0/1", "not"]
+    assert lines[5].split()[:4] == ["✘", "1.4", "0/1", "failed:"] and "mean" in lines[5]
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_a_feedback_page_runs_no_script_of_the_submission(graded):
+    page = (graded["results"] / "feedback" / "right" / f"{corpus.NAME}.html").read_text()
+    head = page[:page.index("<script")] if "<script" in page else page
+    assert "Content-Security-Policy" in head and "default-src 'none'" in head
+
+
+def test_the_feedback_keeps_no_html_or_script_of_the_submission(tmp_path):
+    from tools.grading.grader import Mark
+    from tools.grading.reports import feedback_notebook
+    from tools.grading.submission import Submission
+    nb = corpus.submission({})
+    nb.cells[0].source += "\n<script>alert(1)</script><meta http-equiv='refresh' content='0;url=x'>"
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<script>alert(2)</script>", "application/javascript": "alert(3)", "text/plain": "ok"})]
+    path = tmp_path / f"{corpus.NAME}.ipynb"
+    nbformat.write(nb, path)
+    lecture = load_lecture(corpus.LECTURE)
+    marks = [Mark("s", corpus.NAME, "1.1", 0, 1, "failed", "<b>bold</b> $x$")]
+    shown = feedback_notebook(Submission("s", corpus.NAME, path), lecture, marks)
+    text = nbformat.writes(shown)
+    assert "<script" not in text and "<meta" not in text and "alert(2)" not in text and "alert(3)" not in text
+    assert "\\<b\\>bold\\</b\\> \\$x\\$" in text

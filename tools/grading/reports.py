@@ -16,7 +16,7 @@ from .grader import Mark
 from .submission import Lecture, Submission
 
 COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "status", "message"]
-SYMBOL = {"passed": "✔", "manual": "✍"}
+SYMBOL = {"passed": "✔", "manual": "✍", "not attempted": "·"}
 SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg")
 
 
@@ -64,8 +64,8 @@ def _student_notebook(path: Path) -> nbformat.NotebookNode:
         source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else str(source)
         meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
         keep = {k: meta[k] for k in ("nbgrader",) if isinstance(meta.get(k), dict)}
-        if raw.get("cell_type") == "markdown":
-            shown.cells.append(nbformat.v4.new_markdown_cell(source, metadata=keep))
+        if raw.get("cell_type") == "markdown":  # its HTML shown as text: no tags, comments or refreshes
+            shown.cells.append(nbformat.v4.new_markdown_cell(re.sub(r"<(?=[A-Za-z/!?])", "&lt;", source), metadata=keep))
         elif raw.get("cell_type") == "code":
             cell = nbformat.v4.new_code_cell(source, metadata=keep)
             cell.outputs = _safe_outputs(raw.get("outputs"))
@@ -128,7 +128,7 @@ def feedback_notebook(submission: Submission, lecture: Lecture, marks: list[Mark
     by_hand = sum(m.max_points for m in marks if m.status == "manual")
     lines = [f"# Feedback on {submission.notebook}",
              f"**{_markdown_text(submission.student)}: {points(total)} of {points(most)} points**"
-             + (f" ({points(by_hand)} of them for answers your teacher grades by hand)." if by_hand else "."), "",
+             + (f" ({points(by_hand)} of the {points(most)} for answers your teacher grades by hand)." if by_hand else "."), "",
              "| exercise | points | status |", "| --- | ---: | --- |"]
     lines += [f"| {_markdown_text(m.exercise)} | {points(m.points)} / {points(m.max_points)} | {SYMBOL.get(m.status, '✘')} "
               f"{m.status} |" for m in marks]
@@ -158,17 +158,24 @@ def _locate(shown, step, pristine) -> int | None:
     return None
 
 
+# the page runs no script and loads nothing: a crafted submission cannot act in the teacher's browser
+POLICY = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+          'style-src \'unsafe-inline\'; font-src data:">')
+
+
 class FeedbackWriter:
-    """HTML pages with nbconvert (sanitised: the submission's HTML and scripts are not carried over)."""
+    """HTML pages with nbconvert, of the submission's text and harmless outputs only, under a policy that
+    allows no script (the submission's HTML, outputs with scripts and javascript: links do nothing)."""
 
     def __init__(self) -> None:
         from nbconvert import HTMLExporter
-        self.exporter = HTMLExporter(template_name="lab", sanitize_html=True)
+        self.exporter = HTMLExporter(template_name="lab")
 
     def write(self, path: Path, submission: Submission, lecture: Lecture, marks: list[Mark]) -> None:
         notebook = feedback_notebook(submission, lecture, marks)
         body, _ = self.exporter.from_notebook_node(notebook, resources={"metadata": {
             "name": f"{submission.student}: {submission.notebook}"}})
+        body = body.replace("<head>", "<head>\n" + POLICY, 1) if "<head>" in body else POLICY + body
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body, encoding="utf-8")
 
