@@ -221,4 +221,5 @@ def test_the_feedback_keeps_no_html_or_script_of_the_submission(tmp_path):
     shown = feedback_notebook(Submission("s", corpus.NAME, path), lecture, marks)
     text = nbformat.writes(shown)
     assert "<script" not in text and "<meta" not in text and "alert(2)" not in text and "alert(3)" not in text
-    assert "\\<b\\>bold\\</b\\> \\$x\\$" in text
+    verdict = next(c.source for c in shown.cells if c.metadata.get("grading"))
+    assert "\\<b\\>bold\\</b\\> \\$x\\$" in verdict
