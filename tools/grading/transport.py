@@ -121,8 +121,9 @@ class Worker:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             code = None
-        if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV, getattr(signal, "SIGXCPU", 24)):
-            why = {signal.SIGKILL: "it was killed", signal.SIGSEGV: "it crashed (segmentation fault)"}.get(-code, "it used up its CPU time")
+        kill, cpu = getattr(signal, "SIGKILL", 9), getattr(signal, "SIGXCPU", 24)
+        if code is not None and code < 0 and -code in (kill, signal.SIGSEGV, cpu):
+            why = {kill: "it was killed", signal.SIGSEGV: "it crashed (segmentation fault)"}.get(-code, "it used up its CPU time")
         elif code is not None and code >= 128 + 1:
             why = f"it was stopped by signal {code - 128}"
         else:
@@ -138,7 +139,7 @@ class Worker:
         if self.process.poll() is None:
             try:
                 if os.name == "posix":
-                    os.killpg(self.process.pid, signal.SIGKILL)  # bwrap, and with it the sandbox's pid namespace
+                    os.killpg(self.process.pid, getattr(signal, "SIGKILL", 9))  # bwrap, and with it the sandbox's pid namespace
                 else:
                     self.process.kill()
             except (ProcessLookupError, PermissionError, OSError):

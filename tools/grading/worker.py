@@ -61,12 +61,16 @@ def main(argv: list[str]) -> int:
     def on_alarm(signum, frame):
         raise Interrupted()
 
+    timers = hasattr(signal, "setitimer")  # not on Windows: there only the grader's own deadline applies
+
     def alarm(seconds: float) -> None:
-        signal.signal(signal.SIGALRM, on_alarm)  # again each time: the student may have replaced it
-        signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.01))
+        if timers:
+            signal.signal(signal.SIGALRM, on_alarm)  # again each time: the student may have replaced it
+            signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.01))
 
     def disarm() -> None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        if timers:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     start = receive()
     if not start or start.get("op") != "start":
