@@ -177,11 +177,22 @@ def test_without_a_sandbox_the_grader_says_so_loudly():
     assert none.command(["python", "worker.py"], 0) == ["python", "worker.py"]
 
 
-def test_the_sandbox_hides_the_solutions_the_git_history_and_the_given_folders(tmp_path):
-    args = sandboxes.mounts(ROOT, [tmp_path])
-    hidden = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
-    assert str(ROOT / "solutions") in hidden and str(tmp_path.resolve()) in hidden
-    assert any(h.endswith(".git") or "/.git/" in h for h in hidden)
+def test_the_sandbox_shows_neither_the_solutions_nor_the_git_history_nor_the_given_folders(tmp_path):
+    inside_the_venv = Path(sys.prefix) / "hidden-by-the-grader"
+    args = sandboxes.mounts(ROOT, [tmp_path, inside_the_venv])
+    bound = [Path(args[i + 1]) for i, a in enumerate(args) if a == "--ro-bind"]
+    hidden = {Path(args[i + 1]) for i, a in enumerate(args) if a == "--tmpfs"}
+    secrets = [ROOT / "solutions", *sandboxes._git_dirs(ROOT), tmp_path.resolve(), Path.home()]
+    for secret in secrets:
+        assert not any(secret.resolve().is_relative_to(b) for b in bound), f"{secret} is visible in the sandbox"
+    assert ROOT / "mlp" in bound
+    assert inside_the_venv.resolve() not in hidden  # it does not exist: nothing to hide
+    inside_the_venv.mkdir(exist_ok=True)
+    try:
+        args = sandboxes.mounts(ROOT, [inside_the_venv])
+        assert str(inside_the_venv.resolve()) in {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+    finally:
+        inside_the_venv.rmdir()
 
 
 def test_check_prints_each_verdict_and_changes_nothing(tmp_path):

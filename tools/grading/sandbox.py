@@ -2,8 +2,9 @@
 
 On Linux the worker is started as
 
-    bwrap --ro-bind / / --dev /dev --proc /proc
-          --tmpfs HIDDEN --remount-ro HIDDEN ...      (solutions/, .git, submissions, results, homes)
+    bwrap --ro-bind /usr /usr --symlink usr/bin /bin ... --ro-bind /etc /etc   (a new root, read-only,
+          --ro-bind VENV VENV --ro-bind PYTHON PYTHON --ro-bind COURSE/mlp ...   of what the worker needs:
+          --dev /dev --proc /proc                      no solutions/, .git, homes, submissions, results)
           --size 256M --tmpfs /tmp --chdir /tmp/work  (private, the only writable place)
           --unshare-net --unshare-pid --unshare-ipc --unshare-uts  (no network, its own processes)
           --die-with-parent --new-session  python worker.py   (environment: only Sandbox.env())
@@ -70,8 +71,9 @@ class Sandbox:
 
     def describe(self) -> str:
         if self.kind == "bubblewrap":
-            return ("sandbox: bubblewrap (no network, read-only file system, private /tmp, "
-                    f"{self.mounts.count('--tmpfs')} folders hidden, own pid namespace) with resource limits")
+            return ("sandbox: bubblewrap (no network; a read-only file system of the system, Python and the course's "
+                    "mlp only: no solutions, homes, submissions or results; a private /tmp; its own processes) "
+                    "with resource limits")
         what = "resource limits (memory, processes, file size, CPU time)" if resource else "time limits only"
         return (f"WARNING: NO SANDBOX on this machine ({self.reason}). Submissions run with your rights: they can "
                 f"read and write your files and use the network. Applied: {what}. Grade untrusted work on Linux.")
@@ -80,14 +82,14 @@ class Sandbox:
         """The command line that runs `argv` (the worker) in this sandbox."""
         if self.kind != "bubblewrap":
             return argv
-        cmd = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        cmd += self.mounts
+        cmd = [self.bwrap, *self.mounts, "--dev", "/dev", "--proc", "/proc"]
         if self.size_option:
             cmd += ["--size", str(self.scratch_bytes)]
         cmd += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--dir", SCRATCH, "--chdir", SCRATCH]
         if self.seed:
             cmd += ["--ro-bind", self.seed, SEED]
-        cmd += [
+        cmd += ["--remount-ro", "/",  # the new root itself (not /tmp, a mount of its own)
+                
                 "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                 "--die-with-parent", "--new-session"]  # the environment: Popen passes only Sandbox.env()
         if self.privileged:
@@ -191,34 +193,41 @@ def _git_dirs(root: Path) -> list[Path]:
     return found
 
 
+SYSTEM = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
+
+
 def mounts(root: Path, extra: list[Path]) -> list[str]:
-    """bwrap arguments that hide what a student must not read: the teacher's and root's home folders, then,
-    as the course, its venv and its Python must stay readable, those again (read-only), and last the course's
-    solutions and git history (they hold the solutions too) and `extra` (submissions, results, ...)."""
-    keep = sorted({Path(p).resolve() for p in (root, sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))},
-                  key=lambda p: len(p.parts))
-    homes = sorted({Path(p).resolve() for p in (os.path.expanduser("~"), "/root", "/home") if os.path.isdir(p)},
-                   key=lambda p: len(p.parts))
-    homes = [h for h in homes if not any(_inside(h, k) for k in keep)]  # a home the course lives above stays
+    """bwrap arguments for the sandbox's file system: a new, read-only root holding only what the worker
+    needs (the system's /usr, /lib, /etc ..., the Python it runs on, the venv, the course's `mlp` and this
+    package), so that the course's solutions and git history, every home folder, the submissions and the
+    results are simply not there; `extra` folders that lie inside those are hidden again with an empty tmpfs."""
     args: list[str] = []
-    for home in homes:
-        args += ["--tmpfs", str(home)]
-    made = set()
+    for top in SYSTEM:
+        path = f"/{top}"
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    system = [Path(f"/{top}") for top in SYSTEM if os.path.isdir(f"/{top}") and not os.path.islink(f"/{top}")]
+    wanted = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+                                          root / "mlp", Path(__file__).resolve().parent)}
+    keep: list[Path] = []
+    for folder in sorted(wanted, key=lambda p: len(p.parts)):
+        if not any(_inside(folder, k) for k in [*system, *keep]):
+            keep.append(folder)
+    made: set[Path] = set()
     for folder in keep:
-        home = next((h for h in homes if _inside(folder, h)), None)
-        if home is not None:
-            for depth in range(len(home.parts) + 1, len(folder.parts)):  # bwrap would make them 0700
-                parent = Path(*folder.parts[:depth])
-                if parent not in made:
-                    made.add(parent)
-                    args += ["--perms", "0755", "--dir", str(parent)]
-            args += ["--ro-bind", str(folder), str(folder)]
-    for home in homes:
-        args += ["--remount-ro", str(home)]
+        for depth in range(2, len(folder.parts)):  # parents bwrap would otherwise make 0700
+            parent = Path(*folder.parts[:depth])
+            if parent not in made:
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", str(folder), str(folder)]
     secrets = sorted({p.resolve() for p in [root / "solutions", *_git_dirs(root), *extra] if p.exists()},
                      key=lambda p: len(p.parts))
     for secret in secrets:
-        if not any(_inside(secret, other) and secret != other for other in secrets):
+        inside_kept = any(_inside(secret, k) for k in [*system, *keep])
+        if inside_kept and not any(_inside(secret, other) and secret != other for other in secrets):
             args += ["--tmpfs", str(secret), "--remount-ro", str(secret)]
     return args
 
