@@ -234,3 +234,17 @@ def test_the_feedback_keeps_no_html_or_script_of_the_submission(tmp_path):
     assert "<script" not in text and "<meta" not in text and "alert(2)" not in text and "alert(3)" not in text
     verdict = next(c.source for c in shown.cells if c.metadata.get("grading"))
     assert "\\<b\\>bold\\</b\\> \\$x\\$" in verdict
+
+
+def test_a_kernel_that_cannot_start_is_the_graders_fault_not_the_students(tmp_path, monkeypatch):
+    from tools.grading import grader, transport
+    from tools.grading.submission import Submission
+    monkeypatch.setattr(transport, "WORKER", tmp_path / "no-such-worker.py")
+    path = tmp_path / f"{corpus.NAME}.ipynb"
+    nbformat.write(corpus.lecture(), path)
+    faults = []
+    results = grader.grade_all([(Submission("s", corpus.NAME, path), load_lecture(corpus.LECTURE))],
+                               sandboxes.Sandbox("none", reason="test"), sandboxes.Limits(), 1, 1, faults=faults)
+    marks = next(iter(results.values()))
+    assert len(faults) == 1 and "no kernel could be started" in faults[0]
+    assert {m.status for m in marks} == {"crashed"} and all(m.message.startswith("not graded:") for m in marks)

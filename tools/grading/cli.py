@@ -102,7 +102,9 @@ def grade(argv: list[str]) -> int:
         if progress:
             progress.step(f"{submission.student}/{submission.notebook}")
 
-    results = grade_all([(s, lectures[s.notebook]) for s in submissions], sandbox, limits, args.jobs, args.seed, done)
+    faults: list[str] = []
+    results = grade_all([(s, lectures[s.notebook]) for s in submissions], sandbox, limits, args.jobs, args.seed, done,
+                        faults)
     marks = [m for s in sorted(results, key=lambda s: (s.student, s.notebook)) for m in results[s]]
     reports.write_csv(out / "grades.csv", marks)
     seconds = time.monotonic() - started
@@ -111,7 +113,9 @@ def grade(argv: list[str]) -> int:
         print(f"{len(submissions)} submissions of {len({s.student for s in submissions})} students graded in "
               f"{seconds:.1f} s ({len(submissions) / seconds:.2f} per second); wrote {out / 'grades.csv'} and "
               f"{out / 'feedback'}/")
-    return 0
+    for fault in faults:
+        print(f"error: not graded: {fault}", file=sys.stderr)
+    return 1 if faults else 0
 
 
 def check(argv: list[str]) -> int:

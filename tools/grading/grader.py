@@ -36,6 +36,10 @@ class Mark:
     grade_id: str = ""
 
 
+class GraderFault(Exception):
+    """Something went wrong that is not the submission's doing; the command then exits non-zero."""
+
+
 def _seed(base: int | None, *parts: str) -> int:
     """The inputs' seed for one check: fresh every run, or reproducible from --seed; never the notebook's own."""
     seed = secrets.randbits(32) if base is None else zlib.crc32(":".join([str(base), *parts]).encode())
@@ -67,8 +71,8 @@ def grade_submission(submission: Submission, lecture: Lecture, sandbox: Sandbox,
     worker = None
     try:
         worker = Worker(sandbox, limits, slot, lecture.topic)
-    except WorkerLost as error:
-        lost = error
+    except WorkerLost as error:  # before any of the submission ran: the grader's fault, or the machine's
+        raise GraderFault(f"no kernel could be started ({error.message})") from None
     try:
         for step in steps:
             if step.kind == "run":
@@ -105,9 +109,11 @@ def _one_line(text: str) -> str:
 
 
 def grade_all(work: list[tuple[Submission, Lecture]], sandbox: Sandbox, limits: Limits, jobs: int | None = None,
-              seed: int | None = None, progress: Callable[[Submission, list[Mark]], None] | None = None
-              ) -> dict[Submission, list[Mark]]:
-    """Grade every (submission, lecture) pair, `jobs` at a time (default: one per core)."""
+              seed: int | None = None, progress: Callable[[Submission, list[Mark]], None] | None = None,
+              faults: list[str] | None = None) -> dict[Submission, list[Mark]]:
+    """Grade every (submission, lecture) pair, `jobs` at a time (default: one per core); what failed on
+    the grader's side (not the submission's) is added to `faults`."""
+    faults = [] if faults is None else faults
     jobs = max(1, jobs or os.cpu_count() or 1)
     slots: queue.Queue[int] = queue.Queue()
     for slot in range(jobs):
@@ -119,8 +125,9 @@ def grade_all(work: list[tuple[Submission, Lecture]], sandbox: Sandbox, limits: 
         try:
             return grade_submission(submission, lecture, sandbox, limits, slot, seed)
         except Exception as error:  # a fault of the grader itself: this submission is reported, the others go on
+            faults.append(f"{submission.student}/{submission.notebook}: {type(error).__name__}: {error}")
             return [Mark(submission.student, submission.notebook, s.name, 0, s.points, "crashed",
-                         f"the grader failed on this notebook ({type(error).__name__}: {error})", s.grade_id)
+                         f"not graded: the grader failed on this notebook ({error})", s.grade_id)
                     for s in lecture.exercises]
         finally:
             slots.put(slot)
