@@ -218,18 +218,24 @@ class Progress:
         self.total, self.done, self.stream, self.start = total, 0, stream, time.monotonic()
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.next_line = 0.1
+        if self.tty:
+            self._draw("", 0.0)
 
     def step(self, what: str) -> None:
         self.done += 1
         elapsed = time.monotonic() - self.start
         if self.tty:
-            width = 30
-            filled = round(width * self.done / max(self.total, 1))
-            self.stream.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                              f"{elapsed:5.1f} s  {what[:40]:<40}")
+            self._draw(what, elapsed)
             if self.done == self.total:
                 self.stream.write("\n")
         elif self.done / max(self.total, 1) >= self.next_line or self.done == self.total:
             self.stream.write(f"graded {self.done}/{self.total} submissions in {elapsed:.1f} s\n")
             self.next_line += 0.1
+        self.stream.flush()
+
+    def _draw(self, what: str, elapsed: float) -> None:
+        width = 30
+        filled = round(width * self.done / max(self.total, 1))
+        self.stream.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                          f"{elapsed:5.1f} s  {what[:40]:<40}")
         self.stream.flush()
