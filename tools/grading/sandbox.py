@@ -82,14 +82,15 @@ class Sandbox:
         """The command line that runs `argv` (the worker) in this sandbox."""
         if self.kind != "bubblewrap":
             return argv
-        cmd = [self.bwrap, *self.mounts, "--dev", "/dev", "--proc", "/proc"]
+        cmd = [self.bwrap]
         if self.size_option:
             cmd += ["--size", str(self.scratch_bytes)]
-        cmd += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--dir", SCRATCH, "--chdir", SCRATCH]
+        # the private /tmp first: a course, venv or Python kept under the host's /tmp is bound onto it after
+        cmd += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--dir", SCRATCH, *self.mounts,
+                "--dev", "/dev", "--proc", "/proc"]
         if self.seed:
             cmd += ["--ro-bind", self.seed, SEED]
-        cmd += ["--remount-ro", "/",  # the new root itself (not /tmp, a mount of its own)
-                
+        cmd += ["--chdir", SCRATCH, "--remount-ro", "/",  # the new root itself (not /tmp, a mount of its own)
                 "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                 "--die-with-parent", "--new-session"]  # the environment: Popen passes only Sandbox.env()
         if self.privileged:
@@ -223,7 +224,7 @@ def mounts(root: Path, extra: list[Path]) -> list[str]:
     for folder in keep:
         for depth in range(2, len(folder.parts)):  # parents bwrap would otherwise make 0700
             parent = Path(*folder.parts[:depth])
-            if parent not in made:
+            if parent not in made and parent != Path("/tmp"):
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", str(folder), str(folder)]
