@@ -3,6 +3,7 @@
     python3 course.py lab        open the course in JupyterLab (first run sets up .venv)
     python3 course.py test       run the whole test suite (unit, notebooks, browser)
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
+    python3 course.py site       build the course website into _build/html (solutions, lectures to download)
     python3 course.py check      (students) grade your own notebooks as the teacher's grader will
     python3 course.py grade SUBMISSIONS --out RESULTS   (teachers) grade a class, write marks and feedback
 
@@ -10,12 +11,18 @@ Everything is installed into a virtual environment `.venv` beside this file; it 
 re-installed only when pyproject.toml changes or a command needs an extra it does not have yet.
 Extra arguments after a command go to the tool it runs, e.g.
 `python3 course.py test tests/test_layers.py -x` (pytest) or `python3 course.py lectures --execute`.
+The hub, website and nbgrader tests are left out of `test` unless selected: `python3 course.py test -m hub`,
+`-m site`, `-m nbgrader` (these install the extras and npm packages they need).
+What does not come from PyPI (Chromium, npm packages) is installed by tools/system_deps.py, which
+says what it installs; Jupyter settings for .venv (no news pop-up) come from tools/jupyter/.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -27,14 +34,49 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = str(BIN / ("python.exe" if os.name == "nt" else "python"))
 STAMP = VENV / "course-installed.json"
 
-# command: (the pyproject extras it needs, what it runs with the arguments after the command)
+JUPYTER_SETTINGS = ROOT / "tools" / "jupyter"  # copied into .venv: no news pop-up, no TCP warning
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def lab(rest: list[str]) -> list[str]:
+    command = [PYTHON, "-m", "jupyter", "lab", "lectures"]
+    if is_root() and "--allow-root" not in rest:
+        print("Running as root (as in a container): starting JupyterLab with --allow-root.", flush=True)
+        command.append("--allow-root")
+    return command + rest
+
+
+# command: (the pyproject extras it needs, what tools/system_deps.py installs first,
+#           what it runs with the arguments after the command)
 COMMANDS = {
-    "lab": (["lab"], lambda rest: [PYTHON, "-m", "jupyter", "lab", "lectures", *rest]),
-    "test": (["lab", "test", "grading"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
-    "lectures": (["test"], lambda rest: [PYTHON, "tools/make_lectures.py", *rest]),
-    "grade": (["grading"], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),
-    "check": (["grading"], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
+    "lab": (["lab"], [], lab),
+    "test": (["lab", "test", "grading"], ["chromium"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
+    "lectures": (["test"], [], lambda rest: [PYTHON, "tools/make_lectures.py", *rest]),
+    "site": (["site"], ["npm"], lambda rest: [PYTHON, "tools/site/build.py", *rest]),
+    "grade": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),
+    "check": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
 }
+# test markers left out by default (pyproject.toml's addopts) and what selecting them with -m needs
+MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], [])}
+
+
+def selected_markers(rest: list[str]) -> list[str]:
+    """The MARKERS that a pytest `-m EXPRESSION` among `rest` selects (named, and not after 'not')."""
+    expressions = [rest[i + 1] for i, arg in enumerate(rest[:-1]) if arg == "-m"]
+    expressions += [arg[2:].lstrip("=") for arg in rest if arg.startswith("-m") and len(arg) > 2]
+    return [m for m in MARKERS if any(re.search(rf"(?<!not )\b{m}\b", " ".join(e.split())) for e in expressions)]
+
+
+def install_settings() -> None:
+    """Copy tools/jupyter/ (etc/, share/) into .venv, where its Jupyter, JupyterLab and kernels read it."""
+    for source in JUPYTER_SETTINGS.rglob("*"):
+        target = VENV / source.relative_to(JUPYTER_SETTINGS)
+        if source.is_file() and source.name != "README.md" and (not target.exists() or target.read_bytes() != source.read_bytes()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def ensure_venv(extras: list[str]) -> None:
@@ -60,8 +102,14 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    extras, build = COMMANDS[command]
+    extras, setup, build = COMMANDS[command]
+    if command == "test":
+        for marker in selected_markers(rest):
+            extras, setup = extras + MARKERS[marker][0], setup + MARKERS[marker][1]
+    if setup:  # visibly: it prints what it finds and what it installs; the tests say what is missing
+        subprocess.run([sys.executable, str(ROOT / "tools" / "system_deps.py"), *dict.fromkeys(setup)], cwd=ROOT)
     ensure_venv(extras)
+    install_settings()
     return subprocess.run(build(rest), cwd=ROOT).returncode
 
 

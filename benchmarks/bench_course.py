@@ -72,7 +72,7 @@ def _values(control):
 
 _report, _errors = [], []
 for _explorer in [o for o in _gc.get_objects() if isinstance(o, _Explorer)]:
-    _computes, _updates = [], []
+    _computes, _updates, _renders = [], [], []
     for _name, _control in _explorer.controls.items():
         _start_value = _control.value
         for _value in _values(_control):
@@ -86,11 +86,13 @@ for _explorer in [o for o in _gc.get_objects() if isinstance(o, _Explorer)]:
                 continue
             _updates.append(_time.perf_counter() - _start)
             _computes.append(_explorer.last_compute_seconds)
+            _renders.append(getattr(_explorer, "last_render_seconds", 0.0))
         _control.value = _start_value
     if _computes:
         _report.append({"explorer": type(_explorer).__name__, "updates": len(_computes),
                         "max_compute_ms": 1e3 * max(_computes), "median_compute_ms": 1e3 * sorted(_computes)[len(_computes) // 2],
-                        "max_update_ms": 1e3 * max(_updates)})
+                        "max_update_ms": 1e3 * max(_updates), "median_update_ms": 1e3 * sorted(_updates)[len(_updates) // 2],
+                        "median_render_ms": 1e3 * sorted(_renders)[len(_renders) // 2]})
 print("BENCH " + _json.dumps({"explorers": _report, "explorer_errors": _errors}))
 """
 
@@ -199,10 +201,13 @@ def main() -> None:
         for error in r.get("explorer_errors", []):
             print(f"  explorer update raised in {r['notebook']}: {error}")
     if explorers:
-        print(f"\n{'explorer':<28}{'notebook':<38}{'updates':>8}{'max compute ms':>16}{'median':>8}{'max update ms':>15}")
+        print(f"\n{'explorer':<28}{'notebook':<38}{'updates':>8}{'max compute ms':>16}{'median':>8}{'max update ms':>15}"
+              f"{'median':>8}{'median draw ms':>16}")
         for e in explorers:
             print(f"{e['explorer']:<28}{e['notebook']:<38}{e['updates']:8d}{e['max_compute_ms']:16.1f}"
-                  f"{e['median_compute_ms']:8.1f}{e['max_update_ms']:15.0f}")
+                  f"{e['median_compute_ms']:8.1f}{e['max_update_ms']:15.0f}{e.get('median_update_ms', 0):8.0f}"
+                  f"{e.get('median_render_ms', 0):16.1f}")
+        print("  (in the kernel; the time to the picture in a browser: benchmarks/bench_explorers.py)")
     imports = import_overhead()
     print(f"\nimport mlp after import numpy: {imports['extra_wall_ms']:.0f} ms wall, {imports['extra_cpu_ms']:.0f} ms cpu "
           f"(medians of 9 fresh interpreters); matplotlib/ipywidgets loaded by `import mlp`: "

@@ -6,7 +6,7 @@ One full-batch step θ ← θ − τ ∇E(θ) of a ReLU `fully_connected` networ
   floor  only the matrix products that any implementation must do, in numpy, into preallocated
          arrays: per Linear layer X·Wᵀ (forward), dZᵀ·X (dE/dW) and dZ·W (dE/dX, not for the first
          layer). Everything else (bias, ReLU, loss, update, Python) is what the other two add.
-  mlp    model.forward, loss.forward, model.backward(loss.backward(), input_grad=False),
+  mlp    model.forward, loss.forward, mlp.layers.backward_params(model, loss.backward()),
          GradientDescent.step: exactly what one iteration of mlp.train does.
   torch  PyTorch CPU autograd + torch.optim.SGD, same shapes, dtype, weights and thread count
          (skipped, and said so, when torch is not installed).
@@ -118,12 +118,12 @@ class MlpStep:
 
     def gradients(self) -> list[np.ndarray]:
         self.loss.forward(self.model.forward(self.X), self.y)
-        self.model.backward(self.loss.backward(), input_grad=False)
+        mlp.layers.backward_params(self.model, self.loss.backward())
         return [g.copy() for g in self.model.grads.values()]
 
     def step(self) -> None:
         self.loss.forward(self.model.forward(self.X), self.y)
-        self.model.backward(self.loss.backward(), input_grad=False)
+        mlp.layers.backward_params(self.model, self.loss.backward())
         self.optimizer.step(self.model)
 
 

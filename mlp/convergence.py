@@ -138,3 +138,53 @@ def landscape(x: np.ndarray, y: np.ndarray, theta0=(0.0, 0.0), num: int = 60) ->
     intercepts = np.linspace(centre[1] - half, centre[1] + half, num)
     return Landscape(x, y, slopes, intercepts, cost_grid(x, y, slopes, intercepts), theta_hat,
                      regression.cost(x, y, theta_hat), float(high), float(low), theta0)
+
+
+def contraction_factor(X: np.ndarray, step_size: float) -> float:
+    """ρ(τ) = max_i |1 − τ λ_i| over the eigenvalues λ_i of ∇²E = 2 AᵀA: the smallest ρ with
+    ‖θ(k+1) − θ̂‖ <= ρ ‖θ(k) − θ̂‖ for every θ(k), one step of gradient descent with step size τ.
+
+    The error obeys θ(k+1) − θ̂ = (I − τ H)(θ(k) − θ̂), and I − τ H is symmetric with the eigenvalues
+    1 − τ λ_i, so ρ is its largest |eigenvalue|: |1 − τ λ_min| or |1 − τ λ_max|. ρ < 1 exactly for
+    0 < τ < 2/λ_max (when AᵀA is invertible); the best τ = 2/(λ_max + λ_min) gives ρ = (κ − 1)/(κ + 1).
+    """
+    tau = _validate.positive(step_size, "step_size τ")
+    low, high = hessian_eigenvalues(X)[[0, -1]]
+    return float(max(abs(1 - tau * low), abs(1 - tau * high)))
+
+
+def steps_needed(X: np.ndarray, step_size: float, shrink: float) -> int:
+    """The fewest steps k after which ‖θ(k) − θ̂‖ <= shrink · ‖θ(0) − θ̂‖ from every start θ(0):
+    the smallest k with ρ(τ)^k <= shrink (ρ the contraction_factor), 0 < shrink < 1.
+
+    Raises ValueError when ρ >= 1 (τ >= 2/λ_max, or a singular AᵀA): then no number of steps does it.
+    """
+    if not 0 < shrink < 1:
+        raise ValueError(f"shrink must lie strictly between 0 and 1, got {shrink!r}")
+    rho = contraction_factor(X, step_size)
+    if not rho < 1:
+        raise ValueError(f"with step size τ = {step_size:g} the factor per step is ρ = {rho:.6g} >= 1: the distance "
+                         "to θ̂ does not shrink from every start (take τ < 2/λ_max)")
+    if rho == 0:
+        return 1
+    return max(int(np.ceil(np.log(shrink) / np.log(rho) - 1e-12)), 1)
+
+
+def framed_landscape(x: np.ndarray, y: np.ndarray, points=(), theta0=(0.0, 0.0), margin: float = 0.15,
+                     num: int = 60) -> Landscape:
+    """The Landscape of the one-feature regression x (N, 1), y (N,) on the smallest square window that
+    holds θ(0), θ̂ and `points` (K, 2) (e.g. the paths to be drawn), with `margin` (a fraction of the
+    window's width) free on every side, so that no point sits on the edge.
+    """
+    theta0 = np.asarray(theta0, dtype=np.float64)
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    theta_hat = regression.fit_least_squares(x, y)
+    corners = np.vstack([theta0, theta_hat, np.asarray(points, dtype=np.float64).reshape(-1, 2)])
+    corners = corners[np.all(np.isfinite(corners), axis=1)]
+    centre = (corners.min(axis=0) + corners.max(axis=0)) / 2
+    half = np.max(corners.max(axis=0) - corners.min(axis=0)) / (2 * (1 - 2 * margin))
+    slopes = np.linspace(centre[0] - half, centre[0] + half, num)
+    intercepts = np.linspace(centre[1] - half, centre[1] + half, num)
+    low, high = hessian_eigenvalues(x)[[0, -1]]
+    return Landscape(x, y, slopes, intercepts, cost_grid(x, y, slopes, intercepts), theta_hat,
+                     regression.cost(x, y, theta_hat), float(high), float(low), theta0)

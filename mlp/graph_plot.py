@@ -129,6 +129,8 @@ def draw_graph(ax, graph: Graph, values: dict[str, float] | None = None, grads: 
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title(title or f"Compute graph of {output}")
-    legend = f"forward pass → values (green)      ← backward pass: gradients ∂{output}/∂· (red)"
-    ax.set_xlabel(legend + ("\nlocal gradient of each edge a → b: ∂b/∂a (purple)" if local else ""))
+    legend = "forward pass → values (green)"  # the key names only the colours the picture shows
+    if grads:
+        legend += f"      ← backward pass: gradients ∂{output}/∂· (red)"
+    ax.set_xlabel(legend + ("\nlocal gradient of each edge a → b: ∂b/∂a (purple)" if local and grads else ""))
     return ax

@@ -141,7 +141,9 @@ class Sequential:
     def __repr__(self) -> str:
         rows = []
         for i, layer in enumerate(self.layers):
-            text = repr(layer).replace("\n", "\n      ")
+            # a layer of your own without a __repr__ is shown by its class name, not an object address
+            text = repr(layer) if type(layer).__repr__ is not object.__repr__ else f"{type(layer).__name__}()"
+            text = text.replace("\n", "\n      ")
             count = f"{count_params(layer):,} parameters" if layer.params else ""
             rows.append(f"  ({i}) {text:<24}{count:>20}".rstrip())
         return "Sequential(\n" + "\n".join(rows) + f"\n)  {self.n_params:,} parameters in total"

@@ -56,6 +56,11 @@ class History:
     symbol: str = "E"
 
     @property
+    def gradient_symbol(self) -> str:
+        """‖∇E‖, or ‖∇(E/N)‖ for a mean: the norm of the gradient of the cost that is reported."""
+        return _gradient_symbol(self.symbol)
+
+    @property
     def steps(self) -> int:
         """Number of gradient steps taken."""
         return len(self.costs) - 1
@@ -64,8 +69,12 @@ class History:
         verdict = "stopped at the gradient tolerance" if self.converged else "ran all steps"
         return (
             f"History({self.steps} steps, {self.symbol}: {self.costs[0]:.4g} -> {self.costs[-1]:.4g}, "
-            f"‖∇E‖: {self.grad_norms[0]:.3g} -> {self.grad_norms[-1]:.3g}, {verdict})"
+            f"{self.gradient_symbol}: {self.grad_norms[0]:.3g} -> {self.grad_norms[-1]:.3g}, {verdict})"
         )
+
+
+def _gradient_symbol(symbol: str) -> str:
+    return f"‖∇{symbol}‖" if "/" not in symbol else f"‖∇({symbol})‖"
 
 
 def _grad_norm(grads: dict[str, np.ndarray]) -> float:
@@ -118,14 +127,16 @@ def train(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray, step_size: flo
             costs.append(cost)
             norms.append(_grad_norm(model.grads))
             if not np.isfinite(norms[-1]):
-                raise _diverged(k, f"‖∇E‖ overflowed to {norms[-1]} while {symbol} = {cost:.3g}", optimizer.step_size)
+                raise _diverged(k, f"{_gradient_symbol(symbol)} overflowed to {norms[-1]} while {symbol} = {cost:.3g}",
+                                optimizer.step_size)
             converged = grad_tol is not None and norms[-1] <= grad_tol
             last = converged or k == num_steps
             now = time.perf_counter()
             if (progress is not False and progress != "auto" and k % progress == 0) or (
                 progress == "auto" and now - last_print >= 1.0 and now - start >= 1.0
             ):
-                print(f"step {k:>6}/{num_steps}   {symbol} = {cost:.6g}   ‖∇E‖ = {norms[-1]:.3g}", file=sys.stdout, flush=True)
+                print(f"step {k:>6}/{num_steps}   {symbol} = {cost:.6g}   {_gradient_symbol(symbol)} = {norms[-1]:.3g}",
+                      file=sys.stdout, flush=True)
                 last_print = now
             if callback is not None and (k % every == 0 or last):
                 callback(k, cost)

@@ -79,11 +79,38 @@ def plot_train_test_costs(ax, train_costs, test_steps, test_costs, label_text: s
     return label(ax, title, "iteration k", ylabel)
 
 
-def draw_contours(ax, land: Landscape, xlabel: str, title: str) -> None:
-    """Contours of E(θ) − E(θ̂) (log-spaced levels) with θ̂ starred; labels the axes."""
+def draw_contours(ax, land: Landscape, xlabel: str, title: str, labelled: bool = False) -> None:
+    """Contours of E(θ) − E(θ̂) (log-spaced levels) with θ̂ starred; labels the axes.
+
+    labelled=True draws the levels 1, 2, 5 × 10^k instead and writes the value on each line of 10^k.
+    """
     excess = land.costs - land.cost_hat
-    levels = np.geomspace(max(excess.min(), 1e-3 * excess.max()), excess.max(), 12)
-    ax.contour(land.slopes, land.intercepts, excess, levels=levels, colors="0.65", linewidths=0.8)
+    low, high = max(excess.min(), 1e-3 * excess.max()), excess.max()
+    levels = np.geomspace(low, high, 12)
+    if labelled:
+        decades = 10.0 ** np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
+        levels = [v for v in np.outer(decades, [1, 2, 5]).ravel() if low <= v <= high]
+    lines = ax.contour(land.slopes, land.intercepts, excess, levels=levels, colors="0.65", linewidths=0.8)
+    if labelled:
+        decade_levels = [v for v in levels if np.isclose(np.log10(v), np.round(np.log10(v)))]
+        # each label where its line is farthest from the frame, so that none is cut off at an edge; none on
+        # a line too small to hold it next to θ̂
+        s, b = np.meshgrid(np.linspace(0, 1, len(land.slopes)), np.linspace(0, 1, len(land.intercepts)))
+        inside = np.minimum(np.minimum(s, 1 - s), np.minimum(b, 1 - b))
+        width = land.slopes[-1] - land.slopes[0]
+        from_hat = np.hypot(*np.meshgrid(land.slopes - land.theta_hat[0], land.intercepts - land.theta_hat[1])) / width
+        logs = np.log10(np.maximum(excess, 1e-300))
+        labelled_levels, places = [], []
+        for level in decade_levels:
+            gap = np.abs(logs - np.log10(level))
+            near = gap <= max(0.03, np.partition(gap.ravel(), 20)[20])  # the grid points on or next to the line
+            if from_hat[near].max() < 0.12:
+                continue
+            i, j = np.unravel_index(np.argmax(np.where(near, inside, -1.0)), excess.shape)
+            labelled_levels.append(level)
+            places.append((land.slopes[j], land.intercepts[i]))
+        ax.clabel(lines, levels=labelled_levels, manual=places, fontsize=7.5, colors="0.3",
+                  fmt=lambda v: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.plot(*land.theta_hat, marker="*", markersize=14, color="black", linestyle="none", label="θ̂ (least squares)")
     ax.set_xlim(land.slopes[[0, -1]])
     ax.set_ylim(land.intercepts[[0, -1]])
@@ -96,6 +123,31 @@ def draw_contours(ax, land: Landscape, xlabel: str, title: str) -> None:
 def draw_path(ax, trajectory: np.ndarray, label: str, color: str) -> None:
     """The iterates θ(0), θ(1), … of a 2-parameter trajectory (K, 2) as dots joined by lines."""
     ax.plot(trajectory[:, 0], trajectory[:, 1], marker="o", markersize=3, linewidth=1.2, color=color, label=label)
+
+
+def log_ticks(ax, axis: str = "y") -> None:
+    """Label the log-scale `axis` ("x" or "y") of `ax` in plain Unicode (10⁻³, 2×10⁻¹) instead of mathtext,
+    with minor ticks only at 2 and 5 times each power of ten when it spans more than two decades.
+
+    The picture reads as matplotlib's default; drawing a wide log axis gets about 0.15 s cheaper.
+    """
+    from matplotlib.ticker import LogFormatter, LogLocator
+
+    class UnicodeLogFormatter(LogFormatter):
+        def _num_to_string(self, x, vmin, vmax):
+            exponent = int(np.floor(np.log10(x) + 1e-9))
+            coefficient = x / 10.0 ** exponent
+            power = "10" + str(exponent).replace("-", "⁻").translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+            if np.isclose(coefficient, 1):
+                return power
+            return f"{round(coefficient):d}×{power}" if np.isclose(coefficient, round(coefficient)) else f"{x:.3g}"
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    if high > 0 and low > 0 and np.log10(high / low) > 2:
+        target.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    target.set_major_formatter(UnicodeLogFormatter(labelOnlyBase=False))
+    target.set_minor_formatter(UnicodeLogFormatter(labelOnlyBase=False))
 
 
 # --- the network as neurons and edges (the lecture's "Visualizing the architecture") -----------------
@@ -122,6 +174,14 @@ def _architecture(model_or_sizes) -> tuple[list[int], list[str | None], list[np.
     from ._validate import sizes as checked_sizes
     sizes = checked_sizes(model_or_sizes)
     return sizes, ["σ"] * (len(sizes) - 2) + [None], [None] * (len(sizes) - 1)
+
+
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 class NetworkDiagram:
@@ -160,14 +220,15 @@ class NetworkDiagram:
             for y, j in zip(ys[i], self.shown[i]):
                 if j is None:
                     ax.text(x, y, "⋮", ha="center", va="center", fontsize=14, zorder=3)
-                elif kind == "hidden":
+                elif kind == "hidden" and activations[i - 1] is not None:  # no σ in a stack of affine layers only
                     ax.text(x, y, "σ", ha="center", va="center", fontsize=10, zorder=3)
                 elif kind == "input":
-                    name = input_names[j] if input_names else f"$x_{{{j + 1}}}$"
+                    name = input_names[j] if input_names else f"x{_subscript(j + 1)}"
                     ax.text(x - self.R - 0.15, y, name, ha="right", va="center", fontsize=9, zorder=3)
-            ax.text(x, -half - 0.3, self._layer_label(i, n, activations), ha="center", va="top", fontsize=9)
+            ax.text(x, -half - 0.3, self._layer_label(i, n, activations), ha="center", va="top",
+                    fontsize=8 if len(sizes) > 4 else 9)
         if sizes[-1] == 1:
-            ax.text(last * self.DX + self.R + 0.2, 0, "$\\mathcal{N}(x;\\theta)$", ha="left", va="center", fontsize=11)
+            ax.text(last * self.DX + self.R + 0.2, 0, "N(x; θ)", ha="left", va="center", fontsize=11, style="italic")
         ax.set_xlim(-1.6, last * self.DX + 1.8)
         ax.set_ylim(-half - 2.0, half + 0.2)
         ax.set_aspect("equal")
@@ -188,14 +249,17 @@ class NetworkDiagram:
         return (count - 1) / 2 - np.arange(count, dtype=float)  # top to bottom, centred at 0
 
     def _layer_label(self, i: int, n: int, activations) -> str:
+        compact = len(self.sizes) > 4  # many columns: short lines, so that neighbouring labels stay apart
         if i == 0:
-            return f"input x\n{n} feature{'s' if n > 1 else ''}"
-        affine = f"$\\varphi^{{{i}}}$"
+            return f"input\n{n} feature{'s' if n > 1 else ''}" if compact else f"input x\n{n} feature{'s' if n > 1 else ''}"
+        affine = f"φ{_superscript(i)}"  # Unicode, not mathtext: text layout is most of a figure's cost
         if i == len(self.sizes) - 1:
-            return f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
+            return f"output\n{affine}" if compact else f"output layer\n{affine}, {n} neuron{'s' if n > 1 else ''}"
         sigma = activations[i - 1]
-        return f"hidden layer {i}\n{affine}, then σ\n{n} × {sigma}" if sigma and sigma != "σ" else \
-            f"hidden layer {i}\n{affine}, then σ\n{n} neurons"
+        if sigma is None:
+            return f"hidden {i}\n{affine} only\n{n} neurons" if compact else f"hidden layer {i}\n{affine}, no activation\n{n} neurons"
+        what = f"{n} × {sigma}" if sigma != "σ" else f"{n} neurons"
+        return f"hidden {i}\n{affine}, σ\n{what}" if compact else f"hidden layer {i}\n{affine}, then σ\n{what}"
 
     def _title(self) -> str:
         hidden = len(self.sizes) - 2

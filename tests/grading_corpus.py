@@ -18,17 +18,33 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = "01_linear_regression"
 LECTURE = ROOT / "lectures" / f"{NAME}.ipynb"
 SOLUTION = ROOT / "solutions" / f"{NAME}.ipynb"
-EXERCISES = ["1.1", "1.2", "1.3", "1.4", "1.5"]
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION.*\n?", re.M)
+DEFINES = re.compile(r"^(?:def|class) (\w+)", re.M)
+
+
+def _exercises() -> tuple[list[str], dict[str, str]]:
+    """The students' functions in the lecture's order, and the exercise number of each ("design_matrix": "1.1")."""
+    order, number = [], {}
+    for cell in nbformat.read(LECTURE, as_version=4).cells:
+        label = re.search(r'NotImplementedError\("Exercise (\d+\.\d+): write your code here', cell.source)
+        if cell.cell_type == "code" and label:
+            name = DEFINES.search(cell.source).group(1)
+            order.append(name)
+            number[name] = label.group(1)
+    return order, number
+
+
+ORDER, NUMBER = _exercises()
+EXERCISES = [NUMBER[name] for name in ORDER]
+FIRST, SECOND = ORDER[0], ORDER[1]   # the checks' order matters for a kernel that dies or hangs
 
 
 def solution_code() -> dict[str, str]:
-    """{"1.1": the solution cell of Exercise 1.1 without its markers, ...}."""
+    """{"design_matrix": its solution cell without the markers, ...}."""
     found = {}
     for cell in nbformat.read(SOLUTION, as_version=4).cells:
-        label = re.search(r"### BEGIN SOLUTION Exercise (\d+\.\d+)", cell.source)
-        if cell.cell_type == "code" and label:
-            found[label.group(1)] = MARKER.sub("", cell.source)
+        if cell.cell_type == "code" and "### BEGIN SOLUTION Exercise" in cell.source:
+            found[DEFINES.search(cell.source).group(1)] = MARKER.sub("", cell.source)
     return found
 
 
@@ -41,8 +57,8 @@ def lecture() -> nbformat.NotebookNode:
     return nbformat.read(LECTURE, as_version=4)
 
 
-def _stub_cell(nb, number: str) -> int:
-    return next(i for i, c in enumerate(nb.cells) if f'"Exercise {number}: write your code here"' in c.source)
+def _stub_cell(nb, name: str) -> int:
+    return next(i for i, c in enumerate(nb.cells) if f'"Exercise {NUMBER[name]}: write your code here"' in c.source)
 
 
 def _check_cells(nb) -> list[int]:
@@ -50,24 +66,29 @@ def _check_cells(nb) -> list[int]:
 
 
 def submission(answers: dict[str, str], edit=None) -> nbformat.NotebookNode:
-    """The lecture with the code cells of `answers` ({"1.1": source}) replaced, then `edit(nb)` applied."""
+    """The lecture with the answer cells of `answers` ({"design_matrix": source}) replaced, then `edit(nb)`."""
     nb = lecture()
-    for number, source in answers.items():
-        nb.cells[_stub_cell(nb, number)].source = source
+    for name, source in answers.items():
+        nb.cells[_stub_cell(nb, name)].source = source
     if edit:
         edit(nb)
     return nb
 
 
 def _answer_question(nb):
-    cell = next(c for c in nb.cells if c.cell_type == "markdown" and "*Your answer here.*" in c.source)
-    cell.source = cell.source.replace("*Your answer here.*", "The other features share the credit.")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "*Your answer here.*" in cell.source:
+            cell.source = cell.source.replace("*Your answer here.*", "An answer in the student's own words.")
+
+
+def written_answers() -> int:
+    """How many answers the lecture asks for in words (graded by hand, 1 point each)."""
+    return sum(c.cell_type == "markdown" and "*Your answer here.*" in c.source for c in lecture().cells)
 
 
 def _edit_checks(nb):
-    for i in _check_cells(nb):
-        number = EXERCISES[_check_cells(nb).index(i)]
-        nb.cells[i].source = f'print("✔ Exercise {number}: A = [X, 1] is right.")'
+    for k, i in enumerate(_check_cells(nb)):
+        nb.cells[i].source = f'print("✔ Exercise {EXERCISES[k]}: right.")'
 
 
 def _delete_checks(nb):
@@ -126,8 +147,8 @@ def hard_coded_design_matrix() -> str:
             "    return np.array(TABLE[key]) if key in TABLE else np.zeros((len(X), X.shape[1] + 1))\n")
 
 
-EXIT_EARLY = RIGHT["1.2"] + "\nimport os\nos._exit(0)\n"
-KILL_GRADER = RIGHT["1.2"] + '''
+EXIT_EARLY = RIGHT[SECOND] + "\nimport os\nos._exit(0)\n"
+KILL_GRADER = RIGHT[SECOND] + '''
 import os, signal
 for action in (lambda: os.kill(os.getppid(), signal.SIGKILL), lambda: os.killpg(os.getpgid(0), signal.SIGKILL),
                lambda: os.kill(-1, signal.SIGKILL)):
@@ -160,7 +181,7 @@ def design_matrix(X):
 
 
 def write_outside(targets: list[str]) -> str:
-    return RIGHT["1.1"] + f'''
+    return RIGHT["design_matrix"] + f'''
 for target in {targets!r}:
     try:
         with open(target, "w") as file:
@@ -189,7 +210,7 @@ try:
         children += 1
 except OSError:
     pass
-''' + RIGHT["1.1"]
+''' + RIGHT["design_matrix"]
 
 MEMORY_BOMB = '''try:
     hog = bytearray(3 * 2**30)
@@ -201,7 +222,7 @@ def design_matrix(X):
 '''
 
 LOOP = "def design_matrix(X):\n    while True:\n        pass\n"
-STUBBORN_LOOP = '''def predicted_change(theta, i, delta):
+STUBBORN_LOOP = f'''def {SECOND}(*args):
     while True:
         try:
             while True:
@@ -215,7 +236,7 @@ for _ in range(200):
     print("x" * 100_000)
     sys.stderr.write("y" * 100_000)
     os.write(1, b"z" * 100_000)
-''' + RIGHT["1.1"]
+''' + RIGHT["design_matrix"]
 HUGE_ANSWER = "def solve_normal_equations(A, y):\n    return np.zeros(20_000_000)\n"
 
 
@@ -228,48 +249,56 @@ def crafted(kind: str) -> str:
     if kind == "deep":
         return "[" * 100_000 + "]" * 100_000
     if kind == "weird_cells":
-        nb = json.loads(nbformat.writes(submission({"1.1": RIGHT["1.1"]})))
+        nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]})))
         nb["cells"] = [42, "text", {"cell_type": 7, "source": None}, {"cell_type": "code", "source": [1, 2]},
                        {"cell_type": "code", "metadata": "nbgrader", "source": "x = 1"}, *nb["cells"]]
         return json.dumps(nb)
     raise ValueError(kind)
 
 
-ALL_RIGHT = {n: RIGHT[n] for n in EXERCISES}
+ALL_RIGHT = {name: RIGHT[name] for name in ORDER}
+PARTIAL = {"design_matrix": RIGHT["design_matrix"], "solve_normal_equations": RIGHT["solve_normal_equations"],
+           "cost": WRONG_COST}
 
 
 def corpus(port: int, outside: list[str]) -> dict[str, tuple[object, dict[str, str]]]:
     """{student: (notebook or file text, {exercise: status expected})}; points are 1 for each "passed"."""
     P, F, N, T, C = "passed", "failed", "not attempted", "timeout", "crashed"
 
-    def expect(*statuses):
-        return dict(zip(EXERCISES, statuses))
+    def expect(default=N, **statuses):
+        """{exercise number: status}: `statuses` by function name, `default` for the others."""
+        return {NUMBER[name]: statuses.get(name, default) for name in ORDER}
+    cheat = dict(design_matrix=F)
     return {
-        "right": (submission(ALL_RIGHT, _answer_question), expect(P, P, P, P, P)),
-        "empty": (lecture(), expect(N, N, N, N, N)),
-        "partial": (submission({"1.1": RIGHT["1.1"], "1.3": RIGHT["1.3"], "1.4": WRONG_COST}), expect(P, N, P, F, N)),
-        "edit_checks": (submission({}, _edit_checks), expect(N, N, N, N, N)),
-        "delete_checks": (submission({}, _delete_checks), expect(N, N, N, N, N)),
-        "catch_checks": (submission({"1.1": WRONG_DESIGN}, _catching_checks), expect(F, N, N, N, N)),
-        "patch_checks": (submission({"1.1": PATCH_CHECKS}), expect(F, N, N, N, N)),
-        "patch_numpy": (submission({"1.1": PATCH_NUMPY}), expect(F, N, N, N, N)),
-        "fake_print": (submission({"1.1": FAKE_PRINT}), expect(F, N, N, N, N)),
-        "swallow_errors": (submission({"1.1": SWALLOW}), expect(F, N, N, N, N)),
-        "hard_coded": (submission({"1.1": hard_coded_design_matrix()}), expect(F, N, N, N, N)),
-        "exit_early": (submission({"1.1": RIGHT["1.1"], "1.2": EXIT_EARLY, "1.3": RIGHT["1.3"]}), expect(P, C, C, C, C)),
-        "kill_grader": (submission({"1.1": RIGHT["1.1"], "1.2": KILL_GRADER, "1.3": RIGHT["1.3"]}), expect(P, P, P, N, N)),
-        "read_solutions": (submission({"1.1": read_solutions()}), expect(F, N, N, N, N)),
-        "write_outside": (submission({"1.1": write_outside(outside)}), expect(P, N, N, N, N)),
-        "network": (submission({"1.1": network(port)}), expect(F, N, N, N, N)),
-        "fork_bomb": (submission({**ALL_RIGHT, "1.1": FORK_BOMB}), expect(P, P, P, P, P)),
-        "memory_bomb": (submission({**ALL_RIGHT, "1.1": MEMORY_BOMB}), expect(F, P, P, P, P)),
-        "infinite_loop": (submission({**ALL_RIGHT, "1.1": LOOP}), expect(T, P, P, P, P)),
-        "stubborn_loop": (submission({**ALL_RIGHT, "1.2": STUBBORN_LOOP}), expect(P, T, T, T, T)),
-        "output_flood": (submission({**ALL_RIGHT, "1.1": FLOOD, "1.3": HUGE_ANSWER}), expect(P, P, F, P, P)),
-        "not_json": (crafted("not_json"), {n: "unreadable" for n in EXERCISES}),
-        "json_list": (crafted("json_list"), {n: "unreadable" for n in EXERCISES}),
-        "deep_json": (crafted("deep"), {n: "unreadable" for n in EXERCISES}),
-        "weird_cells": (crafted("weird_cells"), expect(P, N, N, N, N)),
+        "right": (submission(ALL_RIGHT, _answer_question), expect(P)),
+        "empty": (lecture(), expect(N)),
+        "partial": (submission(PARTIAL), expect(N, design_matrix=P, solve_normal_equations=P, cost=F)),
+        "edit_checks": (submission({}, _edit_checks), expect(N)),
+        "delete_checks": (submission({}, _delete_checks), expect(N)),
+        "catch_checks": (submission({"design_matrix": WRONG_DESIGN}, _catching_checks), expect(N, **cheat)),
+        "patch_checks": (submission({"design_matrix": PATCH_CHECKS}), expect(N, **cheat)),
+        "patch_numpy": (submission({"design_matrix": PATCH_NUMPY}), expect(N, **cheat)),
+        "fake_print": (submission({"design_matrix": FAKE_PRINT}), expect(N, **cheat)),
+        "swallow_errors": (submission({"design_matrix": SWALLOW}), expect(N, **cheat)),
+        "hard_coded": (submission({"design_matrix": hard_coded_design_matrix()}), expect(N, **cheat)),
+        # the kernel dies in the second exercise's cell: the first keeps its point, the rest are "crashed"
+        "exit_early": (submission({**ALL_RIGHT, SECOND: EXIT_EARLY}), expect(C, **{FIRST: P})),
+        # the kills reach nothing outside the sandbox, and not even the worker: its honest answers count
+        "kill_grader": (submission({FIRST: RIGHT[FIRST], SECOND: KILL_GRADER}), expect(N, **{FIRST: P, SECOND: P})),
+        "read_solutions": (submission({"design_matrix": read_solutions()}), expect(N, **cheat)),
+        "write_outside": (submission({"design_matrix": write_outside(outside)}), expect(N, design_matrix=P)),
+        "network": (submission({"design_matrix": network(port)}), expect(N, **cheat)),
+        "fork_bomb": (submission({**ALL_RIGHT, "design_matrix": FORK_BOMB}), expect(P)),
+        "memory_bomb": (submission({**ALL_RIGHT, "design_matrix": MEMORY_BOMB}), expect(P, design_matrix=F)),
+        "infinite_loop": (submission({**ALL_RIGHT, "design_matrix": LOOP}), expect(P, design_matrix=T)),
+        # a loop that swallows the interrupt: the kernel is killed, the checks after it cannot run
+        "stubborn_loop": (submission({**ALL_RIGHT, SECOND: STUBBORN_LOOP}), expect(T, **{FIRST: P})),
+        "output_flood": (submission({**ALL_RIGHT, "design_matrix": FLOOD, "solve_normal_equations": HUGE_ANSWER}),
+                         expect(P, solve_normal_equations=F)),
+        "not_json": (crafted("not_json"), expect("unreadable")),
+        "json_list": (crafted("json_list"), expect("unreadable")),
+        "deep_json": (crafted("deep"), expect("unreadable")),
+        "weird_cells": (crafted("weird_cells"), expect(N, design_matrix=P)),
     }
 
 
@@ -284,7 +313,7 @@ def write(folder: Path, students: dict[str, tuple[object, dict[str, str]]]) -> N
 def honest(count: int) -> dict[str, nbformat.NotebookNode]:
     """`count` honest submissions (right, empty, partial in turn), for the benchmark."""
     kinds = [submission(ALL_RIGHT, _answer_question), lecture(),
-             submission({"1.1": RIGHT["1.1"], "1.3": RIGHT["1.3"], "1.4": WRONG_COST})]
+             submission(PARTIAL)]
     return {f"student{k:03d}": kinds[k % 3] for k in range(count)}
 
 
@@ -351,4 +380,4 @@ def nbgrader_scores(folder: Path) -> dict[tuple[str, str], float]:
 
 
 HONEST = {"right": lambda: submission(ALL_RIGHT, _answer_question), "empty": lecture,
-          "partial": lambda: submission({"1.1": RIGHT["1.1"], "1.3": RIGHT["1.3"], "1.4": WRONG_COST})}
+          "partial": lambda: submission(PARTIAL)}

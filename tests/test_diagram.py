@@ -34,13 +34,13 @@ def test_one_circle_per_neuron_and_one_edge_per_weight():
     assert circles(diagram.ax) == [3, 5, 2]
     assert edges(diagram.ax) == [15, 10]
     assert texts(diagram.ax).count("σ") == 5                 # every hidden neuron applies the activation
-    assert "$x_{3}$" in texts(diagram.ax)
+    assert "x₃" in texts(diagram.ax)
 
 
 def test_the_lectures_linear_regression_has_no_hidden_layer_and_names_its_output():
     diagram = draw_network([11, 1])
     assert edges(diagram.ax) == [8]                          # 8 of 11 inputs drawn, ⋮ between
-    assert "⋮" in texts(diagram.ax) and "$\\mathcal{N}(x;\\theta)$" in texts(diagram.ax)
+    assert "⋮" in texts(diagram.ax) and "N(x; θ)" in texts(diagram.ax)
     assert "linear regression" in diagram.ax.get_title()
 
 
@@ -78,3 +78,10 @@ def test_bad_input_is_named():
         draw_network(11)
     with pytest.raises(ValueError, match="at least one Linear layer"):
         draw_network(mlp.Sequential([mlp.ReLU()]))
+
+
+def test_a_stack_of_affine_layers_has_no_activation_in_its_hidden_neurons():
+    from mlp.collapse import linear_stack
+    diagram = draw_network(linear_stack([3, 4, 1], rng=0))
+    assert "σ" not in texts(diagram.ax)
+    assert any("no activation" in t for t in texts(diagram.ax))

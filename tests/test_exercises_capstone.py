@@ -1,20 +1,26 @@
-"""The checks of notebook 06 accept right answers and name the typical mistakes in wrong ones."""
+"""The checks of notebook 06 accept right answers, name the typical mistakes, and judge fresh setups."""
 import copy
 
 import numpy as np
 import pytest
 
 import mlp
-from mlp.exercises import ExerciseError
+import mlp.experiments
+from mlp.exercises import ExerciseError, NotAttempted
 from mlp.exercises.capstone import check_pick_step_size, check_train_loop
+from mlp.exercises.core import InProcess
+
+
+def verdict(check, target, function, seed=None):
+    return check.check(InProcess({target: function}), seed)
 
 
 # --- Exercise 6.1: a training loop from forward, loss, backward and step ------------------------
 
 def make_loop(reduction="mean", record_last=True, record_after=False, direction=1.0, step=True,
-              recompute=True, extra_step=False, tau_factor=1.0, fresh_model=False, on_copy=False):
+              recompute=True, extra_step=False, tau_factor=1.0, fresh_model=False, on_copy=False, rebind=False):
     """A training loop with one mistake switched on by a keyword (all defaults: a right loop)."""
-    def train_loop(model, X, y, step_size, num_steps):
+    def train_loop(model, X, y, tau, num_steps):
         if fresh_model:
             model = mlp.fully_connected([X.shape[1], 4, 1], rng=0)
         if on_copy:
@@ -29,8 +35,13 @@ def make_loop(reduction="mean", record_last=True, record_after=False, direction=
                 costs.append(cost)
             model.backward(loss.backward())
             if step:
-                for name, theta in model.params.items():
-                    theta -= direction * tau_factor * step_size * model.grads[name]
+                params = model.params
+                for name in params:
+                    change = direction * tau_factor * tau * model.grads[name]
+                    if rebind:
+                        params[name] = params[name] - change   # a new array in a new dict: the layer never sees it
+                    else:
+                        params[name] -= change
             if record_after:
                 costs.append(loss.forward(model.forward(X), y))
         if record_last and not record_after and not extra_step:
@@ -39,8 +50,8 @@ def make_loop(reduction="mean", record_last=True, record_after=False, direction=
     return train_loop
 
 
-def right_with_optimizer(model, X, y, step_size, num_steps):
-    loss, optimizer = mlp.SquaredError("mean"), mlp.GradientDescent(step_size)
+def right_with_optimizer(model, X, y, tau, num_steps):
+    loss, optimizer = mlp.SquaredError("mean"), mlp.GradientDescent(tau)
     costs = []
     for _ in range(num_steps):
         costs.append(loss(model(X), y))
@@ -49,30 +60,37 @@ def right_with_optimizer(model, X, y, step_size, num_steps):
     return np.array(costs + [loss(model(X), y)])
 
 
-def changes_X(model, X, y, step_size, num_steps):
+def changes_X(model, X, y, tau, num_steps):
     X -= X.mean(axis=0)
-    return make_loop()(model, X, y, step_size, num_steps)
+    return make_loop()(model, X, y, tau, num_steps)
+
+
+def delegates(model, X, y, tau, num_steps):
+    return list(mlp.train(model, mlp.SquaredError("mean"), X, y, tau, num_steps, progress=False).costs)
 
 
 @pytest.mark.parametrize("right", [make_loop(), right_with_optimizer])
 def test_train_loop_check_accepts_right_loops(right, capsys):
     check_train_loop(right)
-    assert capsys.readouterr().out.startswith("✔ Exercise 6.1: your loop")
+    assert capsys.readouterr().out.startswith("✔ Exercise 6.1: your loop gives the same costs E/N")
 
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda *args: None, "returned None"),
+    (lambda *args: "costs", "return the costs as a list of numbers"),
     (make_loop(record_last=False), "the last one is missing"),
-    (make_loop(record_after=True), "start with E(θ(0))"),
-    (make_loop(reduction="sum"), "summed squared error"),
+    (make_loop(record_after=True), "starts with the cost of θ(0)"),
+    (make_loop(reduction="sum"), "that is the sum E, but the exercise asks for the mean E/N"),
     (make_loop(step=False), "left the model's parameters unchanged"),
-    (make_loop(fresh_model=True), "with the model you were given"),
-    (make_loop(on_copy=True), "on the model you were given"),
+    (make_loop(rebind=True), "in place"),
+    (make_loop(fresh_model=True), "measure that model, before its first step"),
+    (make_loop(on_copy=True), "not a copy of them"),
     (make_loop(recompute=False), "the same cost"),
-    (make_loop(direction=-1.0), "θ ← θ − τ ∇E(θ)"),
-    (make_loop(tau_factor=2.0), "the costs from train_loop"),
+    (make_loop(direction=-1.0), "goes downhill, against the gradient"),
+    (make_loop(tau_factor=2.0), "the list of costs from train_loop"),
     (make_loop(extra_step=True), "exactly num_steps steps"),
     (changes_X, "changed X"),
+    (delegates, "calls mlp.train, which is the loop this exercise asks you to write"),
 ])
 def test_train_loop_check_names_the_mistake(wrong, message):
     with pytest.raises(ExerciseError, match="Exercise 6.1") as error:
@@ -80,56 +98,152 @@ def test_train_loop_check_names_the_mistake(wrong, message):
     assert message in str(error.value)
 
 
-# --- Exercise 6.2: the largest step size that reaches a target -----------------------------------
+def test_train_loop_check_leaves_mlp_train_as_it_was():
+    original = mlp.train
+    with pytest.raises(ExerciseError):
+        check_train_loop(delegates)
+    assert mlp.train is original and mlp.optim.train is original
 
-def outcome(sizes, X, y, tau, num_steps):
+
+def test_a_stub_of_6_1_is_not_attempted():
+    def train_loop(model, X, y, tau, num_steps):
+        raise NotImplementedError("Exercise 6.1: write your code here")
+    with pytest.raises(NotAttempted):
+        check_train_loop(train_loop)
+
+
+def test_a_train_loop_hard_coded_for_the_notebooks_setups_fails_on_the_graders():
+    seen = {}
+
+    def recording(model, X, y, tau, num_steps):
+        costs = make_loop()(model, X, y, tau, num_steps)
+        seen[X.tobytes()] = (costs, {name: p.copy() for name, p in model.params.items()})
+        return costs
+
+    assert verdict(check_train_loop, "train_loop", recording).passed
+    table = dict(seen)
+
+    def hard_coded(model, X, y, tau, num_steps):
+        costs, params = table.get(X.tobytes(), ([0.0] * (num_steps + 1), {}))
+        for name, value in params.items():
+            model.params[name][...] = value
+        return costs
+
+    assert verdict(check_train_loop, "train_loop", hard_coded).passed
+    assert not verdict(check_train_loop, "train_loop", hard_coded, seed=12345).passed
+    assert verdict(check_train_loop, "train_loop", make_loop(), seed=12345).passed
+
+
+# --- Exercise 6.2: the step size with the lowest validation cost ----------------------------------
+
+def trained(sizes, train, tau, num_steps):
+    """The network trained with τ, or None if training diverges."""
+    net = mlp.fully_connected(sizes, rng=0)
     try:
-        history = mlp.train(mlp.fully_connected(sizes, rng=0), mlp.SquaredError("mean"), X, y, tau, num_steps, progress=False)
+        mlp.train(net, mlp.SquaredError("mean"), *train, tau, num_steps, progress=False)
     except mlp.DivergenceError:
         return None
-    return history.costs[-1]
+    return net
 
 
-def right_pick(sizes, X, y, candidates, num_steps, target):
-    for tau in sorted(candidates, reverse=True):
-        cost = outcome(sizes, X, y, tau, num_steps)
-        if cost is not None and cost <= target:
-            return tau
-    return None
+def right_pick(sizes, train, validation, candidates, num_steps):
+    best, best_cost = None, np.inf
+    for tau in candidates:
+        net = trained(sizes, train, tau, num_steps)
+        if net is not None and (cost := np.mean((net(validation[0]) - validation[1]) ** 2)) < best_cost:
+            best, best_cost = tau, cost
+    return best
 
 
-def largest_not_diverging(sizes, X, y, candidates, num_steps, target):
-    return next((t for t in sorted(candidates, reverse=True) if outcome(sizes, X, y, t, num_steps) is not None), None)
+def right_with_experiments(sizes, train, validation, candidates, num_steps):
+    runs = [mlp.experiments.run(sizes, "relu", tau, num_steps, train, validation=validation) for tau in candidates]
+    finished = [run for run in runs if not run.diverged]
+    return min(finished, key=lambda run: run.validation_cost).step_size if finished else None
 
 
-def first_in_given_order(sizes, X, y, candidates, num_steps, target):
-    return next((t for t in candidates if (c := outcome(sizes, X, y, t, num_steps)) is not None and c <= target), None)
+def by_training_cost(sizes, train, validation, candidates, num_steps):
+    costs = {tau: mlp.experiments.mse(net, *train) for tau in candidates if (net := trained(sizes, train, tau, num_steps))}
+    return min(costs, key=costs.get) if costs else None
 
 
-def uncaught(sizes, X, y, candidates, num_steps, target):
-    for tau in sorted(candidates, reverse=True):
-        history = mlp.train(mlp.fully_connected(sizes, rng=0), mlp.SquaredError("mean"), X, y, tau, num_steps, progress=False)
-        if history.costs[-1] <= target:
-            return tau
-    return None
+def largest_not_diverging(sizes, train, validation, candidates, num_steps):
+    return max((tau for tau in candidates if trained(sizes, train, tau, num_steps) is not None), default=None)
 
 
-def test_pick_step_size_check_accepts_the_right_answer(capsys):
-    check_pick_step_size(right_pick)
+def uncaught(sizes, train, validation, candidates, num_steps):
+    costs = {}
+    for tau in candidates:
+        net = mlp.fully_connected(sizes, rng=0)
+        mlp.train(net, mlp.SquaredError("mean"), *train, tau, num_steps, progress=False)
+        costs[tau] = mlp.experiments.mse(net, *validation)
+    return min(costs, key=costs.get)
+
+
+def returns_the_cost(sizes, train, validation, candidates, num_steps):
+    tau = right_pick(sizes, train, validation, candidates, num_steps)
+    return None if tau is None else mlp.experiments.mse(trained(sizes, train, tau, num_steps), *validation)
+
+
+def never_none(sizes, train, validation, candidates, num_steps):
+    tau = right_pick(sizes, train, validation, candidates, num_steps)
+    return min(candidates) if tau is None else tau
+
+
+def one_network_for_all(sizes, train, validation, candidates, num_steps):
+    net, costs = mlp.fully_connected(sizes, rng=0), {}
+    for tau in sorted(candidates):
+        try:
+            mlp.train(net, mlp.SquaredError("mean"), *train, tau, num_steps, progress=False)
+        except mlp.DivergenceError:
+            break
+        costs[tau] = mlp.experiments.mse(net, *validation)
+    return min(costs, key=costs.get) if costs else None
+
+
+@pytest.mark.parametrize("right", [right_pick, right_with_experiments])
+def test_pick_step_size_check_accepts_right_answers(right, capsys):
+    check_pick_step_size(right)
     out = capsys.readouterr().out
-    assert out.startswith("✔ Exercise 6.2: pick_step_size returns the largest τ")
+    assert out.startswith("✔ Exercise 6.2: pick_step_size returns the τ with the lowest validation cost")
+    assert "first setup: τ = " in out and "diverged)" in out
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda sizes, X, y, candidates, *rest: max(candidates), "diverges"),
-    (largest_not_diverging, "Not diverging is not enough"),
-    (first_in_given_order, "works too: try the candidates from the largest down"),
-    (lambda *args: None, "returned None, but τ ="),
-    (lambda *args: "0.1", "return one of the candidates"),
-    (lambda *args: 0.123, "return one of the candidates"),
+    (by_training_cost, "the choice must be made on the validation set"),
+    (largest_not_diverging, "not diverging is not enough"),
+    (lambda sizes, train, validation, candidates, num_steps: max(candidates), "diverges"),
     (uncaught, "let mlp.DivergenceError escape"),
+    (returns_the_cost, "not one of the candidates: return the step size τ itself"),
+    (lambda *args: None, "returned None, but τ ="),
+    (lambda *args: "0.1", "not one of the candidates"),
+    (never_none, "every candidate diverges there"),
+    (one_network_for_all, "train a fresh network for every candidate"),
 ])
 def test_pick_step_size_check_names_the_mistake(wrong, message):
     with pytest.raises(ExerciseError, match="Exercise 6.2") as error:
         check_pick_step_size(wrong)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 12345])
+def test_choosing_by_the_training_cost_or_the_largest_tau_fails_on_every_seed(seed):
+    for wrong in (by_training_cost, largest_not_diverging):
+        assert not verdict(check_pick_step_size, "pick_step_size", wrong, seed).passed
+    assert verdict(check_pick_step_size, "pick_step_size", right_pick, seed).passed
+
+
+def test_a_pick_hard_coded_for_the_notebooks_setups_fails_on_the_graders():
+    seen = {}
+
+    def recording(sizes, train, validation, candidates, num_steps):
+        seen[train[0].tobytes()] = right_pick(sizes, train, validation, candidates, num_steps)
+        return seen[train[0].tobytes()]
+
+    assert verdict(check_pick_step_size, "pick_step_size", recording).passed
+    table = dict(seen)
+
+    def hard_coded(sizes, train, validation, candidates, num_steps):
+        return table.get(train[0].tobytes(), candidates[0])
+
+    assert verdict(check_pick_step_size, "pick_step_size", hard_coded).passed
+    assert not verdict(check_pick_step_size, "pick_step_size", hard_coded, seed=12345).passed

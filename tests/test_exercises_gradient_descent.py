@@ -1,167 +1,348 @@
-"""The checks of notebook 05 accept right answers and name the typical mistakes in wrong ones."""
+"""Notebook 04's exercise checks: right answers pass (on the notebook's seed and on the grader's), every
+recognised slip gets its own message, and an answer hard-coded for the inputs of one trial fails on
+another seed."""
 import numpy as np
 import pytest
 
 import mlp
 from mlp import convergence, regression
-from mlp.exercises import ExerciseError
+from mlp.exercises import ExerciseError, NotAttempted, wire
+from mlp.exercises.core import InProcess
 from mlp.exercises.gradient_descent import (
-    check_diverges, check_every_step_lowers_E, check_gradient_step, check_predict_divergence, check_stability,
+    check_diverges, check_factor_per_step, check_gradient_descent, check_largest_stable_tau, check_steps_needed,
+    scoreboard,
 )
+
+OTHER_SEEDS = [12345, 7, 2024]  # the grader's seeds differ from the notebook's
+
+
+def verdict(check, name, function, seed=None):
+    return check.check(InProcess({name: function}), seed)
 
 
 def fails(check, wrong, label, message):
-    with pytest.raises(ExerciseError, match=f"^{label}: .*{message}"):
+    with pytest.raises(ExerciseError, match=f"^Exercise {label}: .*{message}"):
         check(wrong)
 
 
-# --- Exercise 4.1 ---------------------------------------------------------------------------------
+def stub(label):
+    def raising(*args):
+        raise NotImplementedError(wire.STUB.format(label=label))
+    return raising
 
-def right_step(X, y, theta, tau):
+
+def eigenvalues(X):
+    return np.linalg.eigvalsh(regression.hessian(X))
+
+
+# --- Exercise 4.1: the iteration ------------------------------------------------------------------
+
+def right_descent(X, y, tau, num_steps):
     A = np.hstack([X, np.ones((len(X), 1))])
-    return theta - tau * 2 * A.T @ (A @ theta - y)
+    theta = np.zeros(A.shape[1])
+    rows = [theta]
+    for _ in range(num_steps):
+        theta = theta - tau * 2 * A.T @ (A @ theta - y)
+        rows.append(theta)
+    return np.array(rows)
 
 
-def in_place_step(X, y, theta, tau):
-    theta -= tau * regression.gradient(X, y, theta)
-    return theta
+def preallocated_descent(X, y, tau, num_steps):
+    trajectory = np.zeros((num_steps + 1, X.shape[1] + 1))
+    for k in range(num_steps):
+        trajectory[k + 1] = trajectory[k] - tau * regression.gradient(X, y, trajectory[k])
+    return trajectory
 
 
-@pytest.mark.parametrize("right", [right_step, lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta)])
-def test_gradient_step_check_accepts_right_answers(right, capsys):
-    check_gradient_step(right)
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.1: θ(k+1) = θ(k) − τ∇E(θ(k))")
+def descent_with(step, start=None, keep=lambda theta: theta, rows=slice(None)):
+    """A gradient_descent whose step is step(X, y, theta, tau), started at `start`, storing keep(theta)."""
+    def gradient_descent(X, y, tau, num_steps):
+        theta = np.zeros(X.shape[1] + 1) if start is None else start(X)
+        out = [keep(theta)]
+        for _ in range(num_steps):
+            theta = step(X, y, theta, tau)
+            out.append(keep(theta))
+        return np.array(out)[rows]
+    return gradient_descent
+
+
+def aliased(X, y, tau, num_steps):
+    theta, rows = np.zeros(X.shape[1] + 1), []
+    rows.append(theta)
+    for _ in range(num_steps):
+        theta -= tau * regression.gradient(X, y, theta)
+        rows.append(theta)
+    return rows
+
+
+def descent_changing_X(X, y, tau, num_steps):
+    X -= X.mean(axis=0)
+    return right_descent(X, y, tau, num_steps)
+
+
+@pytest.mark.parametrize("right", [right_descent, preallocated_descent,
+                                   lambda X, y, tau, n: [list(row) for row in right_descent(X, y, tau, n)]])
+def test_gradient_descent_check_accepts_right_answers(right, capsys):
+    check_gradient_descent(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.1: θ(k+1) = θ(k) − τ∇E(θ(k)) from θ(0) = 0")
+    for seed in OTHER_SEEDS:
+        assert verdict(check_gradient_descent, "gradient_descent", right, seed).passed
+
+
+down = lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta)  # noqa: E731
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda X, y, theta, tau: None, "returned None"),
-    (lambda X, y, theta, tau: theta + tau * regression.gradient(X, y, theta), "moves uphill"),
-    (lambda X, y, theta, tau: theta - regression.gradient(X, y, theta), "forgot the step size"),
-    (lambda X, y, theta, tau: -tau * regression.gradient(X, y, theta), "returns the step −τ∇E\\(θ\\) alone"),
-    (lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta) / 2, "factor 2"),
-    (lambda X, y, theta, tau: (theta - tau * regression.gradient(X, y, theta))[:-1], "has shape"),
-    (in_place_step, "changed its input theta"),
-    (lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta) * 1.01, "is off at index"),
+    (lambda X, y, tau, n: None, "returned None"),
+    (lambda X, y, tau, n: right_descent(X, y, tau, n)[-1], "returned one θ of shape"),
+    (lambda X, y, tau, n: right_descent(X, y, tau, n)[1:], "the start θ\\(0\\) = 0 belongs in row 0"),
+    (lambda X, y, tau, n: right_descent(X, y, tau, n)[:-1], "stops one step early"),
+    (lambda X, y, tau, n: right_descent(X, y, tau, n)[:, :-1], "each θ\\(k\\) holds the . weights and the bias last"),
+    (lambda X, y, tau, n: right_descent(X, y, tau, n).T, "looks transposed"),
+    (aliased, "every row of .* holds the same θ: you stored one array again and again"),
+    (descent_with(down, start=lambda X: np.ones(X.shape[1] + 1)), "row 0 of .* should be the start θ\\(0\\) = 0"),
+    (descent_with(lambda X, y, theta, tau: theta + tau * regression.gradient(X, y, theta)), "walks uphill"),
+    (descent_with(lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta) / 2), "factor 2 of ∇E"),
+    (descent_with(lambda X, y, theta, tau: theta - tau * regression.gradient(X, y, theta) / len(y)),
+     "times too short, 1/N of the right length: E is the sum"),
+    (descent_with(lambda X, y, theta, tau: theta - 1e-4 * regression.gradient(X, y, theta)), "is off in row 1"),
+    (descent_changing_X, "changed its input X"),
+    (lambda X, y, tau, n: right_descent(X, y, tau, max(n, 1)), "num_steps=0\\) has shape \\(2, 4\\)"),
 ])
-def test_gradient_step_check_names_the_mistake(wrong, message):
-    fails(check_gradient_step, wrong, "Exercise 4.1", message)
+def test_gradient_descent_check_names_the_mistake(wrong, message):
+    fails(check_gradient_descent, wrong, "4.1", message)
 
 
-# --- Exercise 4.2 ---------------------------------------------------------------------------------
+def test_gradient_descent_check_names_a_forgotten_tau():
+    """Without τ the iterates blow up (caught as not finite) or, where they stay finite, are recognised."""
+    forgot = descent_with(lambda X, y, theta, tau: theta - regression.gradient(X, y, theta))
+    with pytest.raises(ExerciseError, match="Exercise 4.1: .*(ignores tau|contains NaN or infinity)"):
+        check_gradient_descent(forgot)
 
-def eigen(X):
-    return np.linalg.eigvalsh(2 * regression.add_bias_column(X).T @ regression.add_bias_column(X))
+
+# --- Exercise 4.2: the largest stable step size ---------------------------------------------------
+
+@pytest.mark.parametrize("right", [
+    lambda X: 2 / np.linalg.eigvalsh(regression.hessian(X))[-1],
+    lambda X: 1 / np.linalg.svd(np.hstack([X, np.ones((len(X), 1))]), compute_uv=False)[0] ** 2,
+    lambda X: np.float64(2 / np.max(np.linalg.eigvals(regression.hessian(X)).real)),
+])
+def test_largest_stable_tau_check_accepts_right_answers(right, capsys):
+    check_largest_stable_tau(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.2: τ* = 2/λ_max")
+    for seed in OTHER_SEEDS:
+        assert verdict(check_largest_stable_tau, "largest_stable_tau", right, seed).passed
 
 
-def test_stability_check_accepts_right_answers(capsys):
-    def right(X):
-        L = np.linalg.eigvalsh(regression.hessian(X)).max()
-        return L, 2 / L
-    check_stability(right)
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.2: L is the largest eigenvalue")
+def no_bias(X):
+    return np.linalg.eigvalsh(2 * X.T @ X)[-1]
 
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda X: None, "returned None"),
-    (lambda X: eigen(X)[-1], "should return two numbers"),
-    (lambda X: (eigen(X)[-1] / 2, 4 / eigen(X)[-1]), "is half of L"),
-    (lambda X: (eigen(X)[0], 2 / eigen(X)[0]), "is the smallest eigenvalue μ"),
-    (lambda X: (np.linalg.eigvalsh(2 * X.T @ X)[-1], 1.0), "misses the bias"),
-    (lambda X: (np.sqrt(eigen(X)[-1]), 1.0), "square root of L"),
-    (lambda X: (eigen(X)[-1], 1 / eigen(X)[-1]), "1/L"),
-    (lambda X: (eigen(X)[-1], 3 / eigen(X)[-1]), "should be 2/L"),
-    (lambda X: (eigen(X)[-1] * 1.5, 1.0), "but the largest eigenvalue"),
+    (lambda X: (eigenvalues(X)[-1], 2 / eigenvalues(X)[-1]), "returned 2 values: return the step size alone"),
+    (lambda X: 1 / eigenvalues(X)[-1], "is safe, but not the largest: longer steps still lower E"),
+    (lambda X: 2 / (eigenvalues(X)[-1] + eigenvalues(X)[0]), "balances the steepest and the flattest"),
+    (lambda X: 2 / eigenvalues(X)[0], "is set by the flattest direction"),
+    (lambda X: 1 / eigenvalues(X)[0], "is set by the flattest direction"),
+    (lambda X: 4 / eigenvalues(X)[-1], "eigenvalues of AᵀA rather than of the Hessian"),
+    (lambda X: 2 / no_bias(X), "misses the bias"),
+    (lambda X: 2 / np.sqrt(eigenvalues(X)[-1]), "square root of an eigenvalue"),
+    (lambda X: 2 / np.linalg.svd(np.hstack([X, np.ones((len(X), 1))]), compute_uv=False)[0], "singular value of A"),
+    (lambda X: eigenvalues(X)[-1], "is the largest curvature itself, not a step size"),
+    (lambda X: 2 / eigenvalues(X).sum(), "only the largest eigenvalue limits τ"),
+    (lambda X: 3 / eigenvalues(X)[-1], "but for this X the largest τ that lowers E from every θ is"),
+    (lambda X: np.array([2 / eigenvalues(X)[-1]] * 2), "should return one number"),
+    (lambda X: "2/λ_max", "returned the text"),
 ])
-def test_stability_check_names_the_mistake(wrong, message):
-    fails(check_stability, wrong, "Exercise 4.2", message)
+def test_largest_stable_tau_check_names_the_mistake(wrong, message):
+    fails(check_largest_stable_tau, wrong, "4.2", message)
 
 
-# --- Exercise 4.3 ---------------------------------------------------------------------------------
+def test_a_step_size_hard_coded_for_the_wine_data_fails():
+    wine = mlp.data.load_wine_quality()
+    X, *_ = mlp.data.standardize(wine.X)
+    fails(check_largest_stable_tau, lambda _: convergence.stable_step_bound(X), "4.2", "largest_stable_tau")
 
-def test_predict_divergence_check_accepts_the_right_answer(capsys):
-    check_predict_divergence(lambda X, taus: taus > convergence.stable_step_bound(X))
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.3")
+
+# --- Exercise 4.3: the factor per step ------------------------------------------------------------
+
+def right_factor(X, tau):
+    values = np.linalg.eigvalsh(regression.hessian(X))
+    return max(abs(1 - tau * values[0]), abs(1 - tau * values[-1]))
+
+
+@pytest.mark.parametrize("right", [
+    right_factor,
+    lambda X, tau: np.linalg.norm(np.eye(X.shape[1] + 1) - tau * regression.hessian(X), 2),
+    lambda X, tau: float(np.max(np.abs(1 - tau * np.linalg.eigvalsh(regression.hessian(X))))),
+])
+def test_factor_per_step_check_accepts_right_answers(right, capsys):
+    check_factor_per_step(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.3: ρ(τ) = max(|1 − τλ_min|, |1 − τλ_max|)")
+    for seed in OTHER_SEEDS:
+        assert verdict(check_factor_per_step, "factor_per_step", right, seed).passed
+
+
+def factors(X, tau, values=eigenvalues):
+    return 1 - tau * values(X)
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda X, taus: None, "returned None"),
-    (lambda X, taus: taus < convergence.stable_step_bound(X), "wrong way round"),
-    (lambda X, taus: taus > 1 / convergence.lambda_max(X), "above 1/L"),
-    (lambda X, taus: (taus > convergence.stable_step_bound(X)).astype(int), "True/False"),
-    (lambda X, taus: taus[:3] > convergence.stable_step_bound(X), "shape"),
-    (lambda X, taus: taus > 3 / convergence.lambda_max(X), "compare each τ with 2/L"),
+    (lambda X, tau: None, "returned None"),
+    (lambda X, tau: np.abs(factors(X, tau)), "returned . numbers, one per direction"),
+    (lambda X, tau: abs(factors(X, tau)[-1]), "steepest direction only: for this smaller τ"),
+    (lambda X, tau: factors(X, tau)[-1], "steepest direction only: for this smaller τ"),
+    (lambda X, tau: abs(factors(X, tau)[0]), "flattest direction only: for this larger τ"),
+    (lambda X, tau: np.max(factors(X, tau)), "flattest direction only: for this larger τ .*\\(a negative factor\\)"),
+    (lambda X, tau: np.max(np.abs(factors(X, tau, lambda X: eigenvalues(X) / 2))), "eigenvalues of AᵀA"),
+    (lambda X, tau: np.max(np.abs(factors(X, tau, lambda X: np.linalg.eigvalsh(2 * X.T @ X)))), "misses the bias"),
+    (lambda X, tau: right_factor(X, tau) ** 2, "is the square of the factor"),
+    (lambda X, tau: 0.5, "write θ\\(k\\+1\\) − θ̂ in terms of θ\\(k\\) − θ̂"),
 ])
-def test_predict_divergence_check_names_the_mistake(wrong, message):
-    fails(check_predict_divergence, wrong, "Exercise 4.3", message)
+def test_factor_per_step_check_names_the_mistake(wrong, message):
+    fails(check_factor_per_step, wrong, "4.3", message)
 
 
-# --- Exercise 4.4 ---------------------------------------------------------------------------------
+# --- Exercise 4.4: divergence, by running ---------------------------------------------------------
 
-def run(X, y, tau, num_steps=1000):
-    model = mlp.Linear(X.shape[1], 1, rng=0)
-    mlp.train(model, mlp.SquaredError(), X, y.reshape(-1, 1), step_size=tau, num_steps=num_steps, progress=False)
-
-
-def right_diverges(X, y, tau):
-    try:
-        run(X, y, tau)
-    except mlp.DivergenceError:
-        return True
-    return False
+def diverges_with(loss=lambda: mlp.SquaredError(), num_steps=1000, catch=True, answer=None):
+    def diverges(X, y, tau):
+        model = mlp.Linear(X.shape[1], 1, rng=0)
+        try:
+            mlp.train(model, loss(), X, y.reshape(-1, 1), step_size=tau, num_steps=num_steps, progress=False)
+        except mlp.DivergenceError:
+            if not catch:
+                raise
+            return True if answer is None else answer
+        return False if answer is None else answer
+    return diverges
 
 
 def test_diverges_check_accepts_the_right_answer(capsys):
-    check_diverges(right_diverges)
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.4")
+    check_diverges(diverges_with())
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.4: mlp.train stops with a DivergenceError")
+    for seed in OTHER_SEEDS:
+        assert verdict(check_diverges, "diverges", diverges_with(), seed).passed
 
 
-def uncaught(X, y, tau):
-    run(X, y, tau)
-    return False
-
-
-def too_few_steps(X, y, tau):
-    try:
-        run(X, y, tau, num_steps=3)
-    except mlp.DivergenceError:
-        return True
-    return False
-
-
-def always_true(X, y, tau):
-    try:
-        run(X, y, tau)
-    except mlp.DivergenceError:
-        pass
-    return True
+def test_diverges_check_accepts_another_start_and_the_sum_spelled_out():
+    def diverges(X, y, tau):
+        model = mlp.Linear(X.shape[1], 1, rng=42)
+        try:
+            mlp.train(model, mlp.SquaredError("sum"), X, y[:, None], step_size=tau, num_steps=1000, progress=False)
+            return False
+        except mlp.DivergenceError:
+            return True
+    check_diverges(diverges)
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (uncaught, "DivergenceError escaped"),
-    (too_few_steps, "run enough steps"),
-    (always_true, "it is below 2/L"),
+    (diverges_with(loss=lambda: mlp.SquaredError("mean")), 'did you use SquaredError\\("mean"\\)\\? It divides E'),
+    (diverges_with(catch=False), "the DivergenceError escaped from diverges: catch it"),
+    (diverges_with(num_steps=40), "did you run all 1,000 steps"),
+    (diverges_with(answer=True), "return True only when mlp.train raised DivergenceError"),
+    (lambda X, y, tau: bool(tau > convergence.stable_step_bound(X)), "did you predict from 2/λ_max instead of running"),
     (lambda X, y, tau: "yes", "should return True or False"),
+    (lambda X, y, tau: None, "returned None"),
 ])
 def test_diverges_check_names_the_mistake(wrong, message):
-    fails(check_diverges, wrong, "Exercise 4.4", message)
+    fails(check_diverges, wrong, "4.4", message)
 
 
-# --- Exercise 4.5 ---------------------------------------------------------------------------------
+def test_a_students_own_error_in_diverges_is_shown_as_theirs():
+    def diverges(X, y, tau):  # the targets left as (N,): SquaredError asks for (N, 1)
+        mlp.train(mlp.Linear(X.shape[1], 1, rng=0), mlp.SquaredError(), X, y, step_size=tau, num_steps=10, progress=False)
+        return False
+    result = verdict(check_diverges, "diverges", diverges)
+    assert result.status == "failed" and "raised ValueError" in result.message
+    assert "mlp.train(" in result.details
 
-def costs(X, y, tau, num_steps):
-    return convergence.costs_along(X, y, convergence.gradient_descent(X, y, tau, num_steps))
+
+# --- Exercise 4.5: how many steps ----------------------------------------------------------------
+
+def right_steps(X, tau, shrink):
+    return int(np.ceil(np.log(shrink) / np.log(right_factor(X, tau))))
 
 
-def test_every_step_lowers_E_check_accepts_the_right_answer(capsys):
-    check_every_step_lowers_E(lambda X, y, tau, n: bool(np.all(np.diff(costs(X, y, tau, n)) <= 0)))
-    assert capsys.readouterr().out.startswith("✔ Exercise 4.5")
+def test_steps_needed_check_accepts_the_right_answer(capsys):
+    check_steps_needed(right_steps)
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.5: k = ⌈ln(shrink) / ln ρ(τ)⌉")
+    for seed in OTHER_SEEDS:
+        assert verdict(check_steps_needed, "steps_needed", right_steps, seed).passed
+
+
+def test_steps_needed_check_accepts_counting_step_by_step():
+    def steps_needed(X, tau, shrink):
+        k, left = 0, 1.0
+        while left > shrink:
+            k, left = k + 1, left * right_factor(X, tau)
+        return k
+    check_steps_needed(steps_needed)
+
+
+def count(rho, shrink, power=1):
+    return int(np.ceil(np.log(shrink) / (power * np.log(rho))))
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda X, y, tau, n: bool(costs(X, y, tau, n)[-1] <= costs(X, y, tau, n)[0]), "compare every E"),
-    (lambda X, y, tau, n: bool(np.all(np.diff(costs(X, y, tau, n)) >= 0)), "you answered False, but it is True"),
-    (lambda X, y, tau, n: True, "compare every E"),
-    (lambda X, y, tau, n: np.diff(costs(X, y, tau, n)) <= 0, "should return True or False"),
+    (lambda X, tau, shrink: None, "returned None"),
+    (lambda X, tau, shrink: float(right_steps(X, tau, shrink)), "should return a whole number"),
+    (lambda X, tau, shrink: int(np.floor(np.log(shrink) / np.log(right_factor(X, tau)))), "is one step short"),
+    (lambda X, tau, shrink: count(right_factor(X, tau), shrink, power=2), "is the count for E − E\\(θ̂\\)"),
+    (lambda X, tau, shrink: count(abs(1 - tau * eigenvalues(X)[-1]), shrink), "steepest direction only"),
+    (lambda X, tau, shrink: count(abs(1 - tau * eigenvalues(X)[0]), shrink), "flattest direction only"),
+    (lambda X, tau, shrink: count(np.max(np.abs(1 - tau * eigenvalues(X) / 2)), shrink), "eigenvalues of AᵀA"),
+    (lambda X, tau, shrink: 3 * right_steps(X, tau, shrink), "steps are needed: after k steps the distance"),
 ])
-def test_every_step_lowers_E_check_names_the_mistake(wrong, message):
-    fails(check_every_step_lowers_E, wrong, "Exercise 4.5", message)
+def test_steps_needed_check_names_the_mistake(wrong, message):
+    fails(check_steps_needed, wrong, "4.5", message)
+
+
+# --- for every exercise: stubs, hard-coded answers, the scoreboard --------------------------------
+
+CHECKS = [(check_gradient_descent, "gradient_descent", "4.1"), (check_largest_stable_tau, "largest_stable_tau", "4.2"),
+          (check_factor_per_step, "factor_per_step", "4.3"), (check_diverges, "diverges", "4.4"),
+          (check_steps_needed, "steps_needed", "4.5")]
+RIGHT = {"4.1": right_descent, "4.2": lambda X: 2 / eigenvalues(X)[-1], "4.3": right_factor,
+         "4.4": diverges_with(), "4.5": right_steps}
+
+
+@pytest.mark.parametrize("check, name, label", CHECKS)
+def test_a_stub_is_not_attempted_and_a_stub_of_another_exercise_is_named(check, name, label):
+    with pytest.raises(NotAttempted, match=f"Exercise {label}"):
+        check(stub(f"Exercise {label}"))
+    assert "uses your answer to Exercise 4.3" in verdict(check, name, stub("Exercise 4.3")).message or label == "4.3"
+
+
+@pytest.mark.parametrize("check, name, label", CHECKS)
+def test_an_answer_hard_coded_for_one_trials_inputs_fails_on_the_graders(check, name, label):
+    table = {}
+
+    def recording(*args):
+        table[repr([np.asarray(a).tobytes() for a in args])] = answer = RIGHT[label](*args)
+        return answer
+
+    assert verdict(check, name, recording).passed
+    hard_coded = lambda *args: table.get(repr([np.asarray(a).tobytes() for a in args]), next(iter(table.values())))  # noqa: E731
+    assert verdict(check, name, hard_coded).passed
+    assert not any(verdict(check, name, hard_coded, seed).passed for seed in OTHER_SEEDS[:1])
+
+
+def test_the_scoreboard_counts_the_solved_exercises(capsys):
+    for check, _, label in CHECKS:
+        check(RIGHT[label])
+    capsys.readouterr()
+    scoreboard()
+    assert capsys.readouterr().out.startswith("5 of 5 solved: 4.1 ✔  4.2 ✔  4.3 ✔  4.4 ✔  4.5 ✔")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_right_answers_pass_and_known_slips_fail_on_many_seeds(seed):
+    """The fresh problems never make a right answer fail or a slip pass (e.g. by a tie between two directions)."""
+    for check, name, label in CHECKS:
+        assert verdict(check, name, RIGHT[label], seed).passed, (label, verdict(check, name, RIGHT[label], seed).message)
+    assert "is one step short" in verdict(
+        check_steps_needed, "steps_needed", lambda X, t, s: right_steps(X, t, s) - 1, seed).message
+    assert 'SquaredError("mean")' in verdict(check_diverges, "diverges", diverges_with(loss=lambda: mlp.SquaredError("mean")),
+                                              seed).message

@@ -1,91 +1,215 @@
-"""The checks of notebook 02 accept right answers and explain typical wrong ones."""
+"""The checks of notebook 02 accept right answers, explain typical wrong ones in the student's own
+names, and fail an answer hard-coded for the inputs a notebook run shows."""
 import numpy as np
 import pytest
 
 import mlp
-from mlp.collapse import collapse, rank_bound
+from mlp.collapse import collapse
 from mlp.exercises import ExerciseError
-from mlp.exercises.linear_collapse import check_best_stack_cost, check_collapse, check_rank_bound
+from mlp.exercises.core import InProcess
+from mlp.exercises.linear_collapse import check_best_stack_cost, check_collapse_stack, check_max_rank
 
 
 def layers_of(stack):
     return [(layer.params["weight"], layer.params["bias"]) for layer in stack.layers]
 
 
-def test_collapse_accepts_the_right_answer(capsys):
-    check_collapse(collapse)
-    assert capsys.readouterr().out.startswith("✔ Exercise 2.1")
+# --- Exercise 2.1: collapse_stack ---------------------------------------------------------------
+
+def loop(stack):
+    n = stack.layers[0].n_in
+    W, b = np.eye(n), np.zeros(n)
+    for theta_w, theta_b in layers_of(stack):
+        W, b = theta_w @ W, theta_w @ b + theta_b
+    return W, b
+
+
+def expanded(stack):
+    """The closed form: W = θ_w^L ⋯ θ_w^1, b = Σ_i θ_w^L ⋯ θ_w^{i+1} θ_b^i, as a list [W, b]."""
+    pairs = layers_of(stack)
+    W = pairs[0][0]
+    for theta_w, _ in pairs[1:]:
+        W = theta_w @ W
+    b = 0
+    for i, (_, theta_b) in enumerate(pairs):
+        for theta_w, _ in pairs[i + 1:]:
+            theta_b = theta_w @ theta_b
+        b = b + theta_b
+    return [W, b]
+
+
+@pytest.mark.parametrize("right", [loop, expanded, collapse])
+def test_collapse_stack_accepts_right_answers(right, capsys):
+    check_collapse_stack(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 2.1: (W, b) reproduce every stack")
 
 
 def wrong_order(stack):
-    (W, b), *rest = layers_of(stack)
-    for W_i, b_i in rest:
-        W, b = W @ W_i, W_i @ b + b_i
+    n = stack.layers[0].n_in
+    W, b = np.eye(n), np.zeros(n)
+    for theta_w, theta_b in layers_of(stack):
+        W, b = W @ theta_w, theta_w @ b + theta_b
     return W, b
 
 
 def summed_biases(stack):
-    W, b = collapse(stack)
-    return W, sum(b_i for _, b_i in layers_of(stack))
+    W, _ = loop(stack)
+    return W, sum(theta_b for _, theta_b in layers_of(stack))
 
 
 def last_bias_only(stack):
-    W, _ = collapse(stack)
-    return W, layers_of(stack)[-1][1]
+    return loop(stack)[0], layers_of(stack)[-1][1]
+
+
+def first_bias_lost(stack):
+    (theta_w, _), *rest = layers_of(stack)
+    W, b = theta_w, np.zeros(theta_w.shape[0])
+    for theta_w, theta_b in rest:
+        W, b = theta_w @ W, theta_w @ b + theta_b
+    return W, b
 
 
 def transposed(stack):
-    W, b = collapse(stack)
+    W, b = loop(stack)
     return W.T, b
 
 
+def row_convention(stack):
+    """W built for X @ W (inputs × outputs): the transpose again, found on a non-square stack."""
+    W, b = loop(stack)
+    return (W.T if W.shape[0] != W.shape[1] else W), b
+
+
+def changes_the_bias_in_place(stack):
+    W, b = loop(stack)
+    stack.layers[-1].params["bias"] += 1.0
+    return W, b
+
+
 @pytest.mark.parametrize("wrong, message", [
-    (wrong_order, "wrong order|shape"),
-    (summed_biases, "multiplied by the later weights"),
+    (wrong_order, "multiplies the weights in the wrong order: .*stack.layers\\[0\\]'s weight"),
+    (summed_biases, "adds up the biases as they are"),
     (last_bias_only, "only the last layer's bias"),
-    (transposed, "transposed"),
-    (lambda stack: collapse(stack)[0], "pair"),
-    (lambda stack: 1 / 0, "ZeroDivisionError"),
+    (first_bias_lost, "misses the first layer's bias"),
+    (transposed, r"widths \[4, 4, 4, 4\] is the transpose of the stack's map"),
+    (row_convention, r"has shape \(\d, \d\) = \(inputs, outputs\)"),
+    (changes_the_bias_in_place, r"collapse_stack changed its input stack.layers\[\d\].params\['bias'\]"),
+    (lambda stack: loop(stack)[0], r"should return 2 values, the pair \(W, b\)"),
+    (lambda stack: (loop(stack)[0], None), "returned None"),
+    (lambda stack: (2 * loop(stack)[0], loop(stack)[1]), "W for the widths .* is off at index"),
+    (lambda stack: (loop(stack)[0], loop(stack)[1] + 1), "b for the widths .* is off"),
+    (lambda stack: stack, "returned .*Sequential, not numbers"),
+    (lambda stack: 1 / 0, "raised ZeroDivisionError"),
 ])
-def test_collapse_explains_wrong_answers(wrong, message):
-    with pytest.raises(ExerciseError, match=message):
-        check_collapse(wrong)
+def test_collapse_stack_explains_wrong_answers_in_the_students_names(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 2.1: .*{message}") as raised:
+        check_collapse_stack(wrong)
+    assert "collapse(stack)" not in str(raised.value)
 
 
-def test_collapse_lets_the_stub_raise():
+def test_a_transposed_square_W_is_not_told_a_shape_it_already_has():
+    with pytest.raises(ExerciseError) as raised:
+        check_collapse_stack(transposed)
+    assert "should have shape" not in str(raised.value)
+
+
+def test_collapse_stack_lets_the_stub_raise():
     def stub(stack):
         raise NotImplementedError("Exercise 2.1: write your code here")
     with pytest.raises(NotImplementedError):
-        check_collapse(stub)
+        check_collapse_stack(stub)
 
 
-def test_rank_bound_accepts_min_and_explains_the_hidden_widths_mistake(capsys):
-    check_rank_bound(rank_bound)
-    assert "✔ Exercise 2.3" in capsys.readouterr().out
-    with pytest.raises(ExerciseError, match="input and output"):
-        check_rank_bound(lambda sizes: min(sizes[1:-1]) if len(sizes) > 2 else min(sizes))
-    with pytest.raises(ExerciseError, match="can reach rank"):
-        check_rank_bound(max)
-    with pytest.raises(ExerciseError, match="whole number"):
-        check_rank_bound(lambda sizes: float(min(sizes)))
-
+# --- Exercise 2.2: best_stack_cost ---------------------------------------------------------------
 
 def best_cost(X, y):
     return mlp.regression.cost(X, y, mlp.regression.fit_least_squares(X, y)) / len(X)
 
 
-def test_best_stack_cost_accepts_least_squares_and_explains_mistakes(capsys):
+def test_best_stack_cost_accepts_least_squares(capsys):
     check_best_stack_cost(best_cost)
-    assert "✔ Exercise 2.2" in capsys.readouterr().out
-    with pytest.raises(ExerciseError, match="summed cost"):
-        check_best_stack_cost(lambda X, y: best_cost(X, y) * len(X))
+    wine = mlp.data.load_wine_quality()
+    assert capsys.readouterr().out.startswith("✔ Exercise 2.2:")
+    check_best_stack_cost(lambda X, y: float(np.mean((np.c_[X, np.ones(len(X))] @ np.linalg.lstsq(
+        np.c_[X, np.ones(len(X))], y, rcond=None)[0] - y) ** 2)))
+    assert f"{best_cost(wine.X, wine.y):.4f}" in capsys.readouterr().out
 
-    def no_bias(X, y):
-        theta, *_ = np.linalg.lstsq(X, y, rcond=None)
-        return float(np.mean((X @ theta - y) ** 2))
-    with pytest.raises(ExerciseError, match="no bias"):
-        check_best_stack_cost(no_bias)
-    with pytest.raises(ExerciseError, match="below what any affine map"):
-        check_best_stack_cost(lambda X, y: 0.0)
-    with pytest.raises(ExerciseError, match="can do better"):
-        check_best_stack_cost(lambda X, y: float(np.var(y)))
+
+def no_bias(X, y):
+    theta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return float(np.mean((X @ theta - y) ** 2))
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda X, y: best_cost(X, y) * len(X), "is the summed cost E; the question asks for the mean E/N"),
+    (lambda X, y: np.sqrt(best_cost(X, y)), "square root of E/N"),
+    (no_bias, "fit without a bias"),
+    (lambda X, y: float(np.var(y)), "constant prediction"),
+    (lambda X, y: 0.0, "below what any affine map reaches"),
+    (lambda X, y: 1.5 * best_cost(X, y), "a stack can do better"),
+    (lambda X, y: np.array([best_cost(X, y)] * 2), "should return one number"),
+    (lambda X, y: None, "returned None"),
+])
+def test_best_stack_cost_explains_wrong_answers(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 2.2: best_stack_cost\\(X, y\\) .*{message}"):
+        check_best_stack_cost(wrong)
+
+
+# --- Exercise 2.3: max_rank ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("right", [min, lambda sizes: int(np.min(sizes)), lambda sizes: sorted(sizes)[0]])
+def test_max_rank_accepts_the_smallest_width(right, capsys):
+    check_max_rank(right)
+    assert capsys.readouterr().out.startswith("✔ Exercise 2.3:")
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (lambda sizes: min(sizes[1:-1]) if len(sizes) > 2 else min(sizes), "the narrowest hidden width; but the input and output"),
+    (lambda sizes: min(sizes[1:]), "leaves out the input width"),
+    (lambda sizes: min(sizes[:-1]) if len(sizes) > 2 else min(sizes), "leaves out the output width"),
+    (max, "no product of weights of these shapes reaches that rank"),
+    (lambda sizes: 1, "random weights of these shapes already give W a higher rank"),
+    (lambda sizes: float(min(sizes)), "should return a whole number"),
+    (lambda sizes: None, "returned None"),
+])
+def test_max_rank_explains_wrong_answers_in_the_students_names(wrong, message):
+    with pytest.raises(ExerciseError, match=f"^Exercise 2.3: max_rank\\(\\[.*{message}") as raised:
+        check_max_rank(wrong)
+    assert "rank_bound" not in str(raised.value)
+
+
+# --- hard-coded answers ------------------------------------------------------------------------
+
+def _key(args):
+    def part(a):
+        if isinstance(a, np.ndarray):
+            return a.tobytes()
+        if hasattr(a, "layers"):
+            return repr([(w.tobytes(), b.tobytes()) for w, b in layers_of(a)])
+        return repr(a)
+    return repr([part(a) for a in args])
+
+
+@pytest.mark.parametrize("check, name, right", [
+    (check_collapse_stack, "collapse_stack", loop),
+    (check_best_stack_cost, "best_stack_cost", best_cost),
+    (check_max_rank, "max_rank", min),
+])
+def test_an_answer_hard_coded_for_the_notebooks_inputs_fails_with_another_seed(check, name, right):
+    seen = {}
+
+    def recording(*args):
+        seen[_key(args)] = value = right(*args)
+        return value
+
+    assert check.check(InProcess({name: recording})).passed
+    table = dict(seen)
+    first = next(iter(table.values()))
+
+    def hard_coded(*args):
+        return table.get(_key(args), first)
+
+    assert check.check(InProcess({name: hard_coded})).passed
+    for seed in (12345, 777):
+        assert not check.check(InProcess({name: hard_coded}), seed=seed).passed
+

@@ -39,12 +39,12 @@ def test_run_follows_the_trajectory_of_mlp_train(split, every):
 def test_test_costs_are_mean_squared_errors_at_the_recorded_steps(split):
     (X, y), (X_test, y_test) = split
     run = experiments.run([3, 6, 6, 1], "relu", 0.02, 12, train=(X, y), test=(X_test, y_test), every=4)
-    assert run.test_steps.tolist() == [0, 4, 8, 12]
-    for k, cost in zip(run.test_steps, run.test_costs):
+    assert run.held_out_steps.tolist() == [0, 4, 8, 12]
+    for k, cost in zip(run.held_out_steps, run.held_out_costs):
         net, _ = trained([3, 6, 6, 1], "relu", 0.02, int(k), X, y) if k else (mlp.fully_connected([3, 6, 6, 1], rng=0), None)
         residual = net(X_test) - y_test
         assert cost == pytest.approx(np.mean(residual ** 2), rel=1e-10)
-    assert run.test_cost == run.test_costs[-1]
+    assert run.test_cost == run.held_out_costs[-1]
 
 
 def test_run_describes_itself(split):
@@ -61,7 +61,7 @@ def test_progress_prints_training_and_test_cost_every_progress_steps(split, caps
     run = experiments.run([3, 4, 1], "relu", 0.05, 20, train=train, test=test, every=5, progress=10)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines] == ["0/20", "10/20", "20/20"]
-    assert f"{run.train_costs[10]:.4f}" in lines[1] and f"{run.test_costs[2]:.4f}" in lines[1]
+    assert f"{run.train_costs[10]:.4f}" in lines[1] and f"{run.held_out_costs[2]:.4f}" in lines[1]
 
 
 def test_no_output_without_progress(split, capsys):
@@ -90,7 +90,7 @@ def test_a_slow_divergence_is_caught_at_the_same_step_as_by_one_call_of_mlp_trai
     k = int(re.search(r"at step (\d+)", str(error.value)).group(1))
     run = experiments.run([3, 1], "relu", tau, 400, train=(X, y), test=test, every=10)
     assert f"diverged at step {k} " in run.diverged
-    assert list(run.test_steps) == list(range(0, k, 10))  # measured every 10 steps until it blew up
+    assert list(run.held_out_steps) == list(range(0, k, 10))  # measured every 10 steps until it blew up
 
 
 def test_fit_linear_is_least_squares_measured_per_sample(split):
@@ -120,7 +120,7 @@ def test_table_has_one_aligned_row_per_run(split):
     assert len(lines) == 2 + len(runs)
     assert len({len(line) for line in lines}) == 1
     assert lines[2].startswith("linear regression") and lines[3].startswith("[3, 4, 1] tanh")
-    assert f"{runs[1].test_cost:.4f}" in lines[3] and f"{np.sqrt(runs[1].test_cost):.4f}" in lines[3]
+    assert f"{runs[1].test_cost:.4f}" in lines[3] and f"{runs[1].test_cost - runs[1].train_cost:+.4f}" in lines[3]
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -142,3 +142,51 @@ def test_bad_input_is_refused_clearly(split, kwargs, error, message):
     with pytest.raises(error) as raised:
         experiments.run(**args)
     assert message in str(raised.value)
+
+
+# --- validation and test: choosing on one set, judging once on another -------------------------
+
+def test_a_run_measured_on_the_validation_set_is_named_so_and_refuses_a_test_cost(split, capsys):
+    train, validation = split
+    run = experiments.run([3, 5, 1], "relu", 0.05, 10, train=train, validation=validation, every=5, progress=5)
+    assert run.held_out == "validation" and run.validation_cost == run.held_out_costs[-1]
+    assert "validation E/N" in capsys.readouterr().out and "validation" in repr(run)
+    with pytest.raises(ValueError, match="measured on the validation set, not on the test set"):
+        run.test_cost
+    linear = experiments.fit_linear(train, validation=validation)
+    assert linear.held_out == "validation" and "validation E/N" in experiments.table([linear, run])
+    with pytest.raises(ValueError, match="use run.test_cost"):
+        experiments.fit_linear(*split).validation_cost
+
+
+@pytest.mark.parametrize("given", [{}, {"both": True}])
+def test_exactly_one_held_out_set_is_taken(split, given):
+    train, held = split
+    kwargs = dict(test=held, validation=held) if given else {}
+    with pytest.raises(TypeError, match="give exactly one held-out set"):
+        experiments.run([3, 4, 1], "relu", 0.05, 5, train=train, **kwargs)
+    with pytest.raises(TypeError, match="give exactly one held-out set"):
+        experiments.fit_linear(train, **kwargs)
+
+
+def test_cost_on_measures_the_trained_model_on_new_data(split):
+    train, test = split
+    run = experiments.run([3, 6, 1], "tanh", 0.05, 20, train=train, validation=test)
+    assert run.cost_on(test) == pytest.approx(run.validation_cost, rel=1e-12)
+    assert run.cost_on(train) == pytest.approx(run.train_cost, rel=1e-12)
+    linear = experiments.fit_linear(train, validation=test)
+    assert linear.cost_on(test) == pytest.approx(linear.validation_cost, rel=1e-12)
+    diverged = experiments.run([3, 16, 1], "relu", 50.0, 40, train=train, validation=test)
+    with pytest.raises(ValueError, match="diverged: there is no trained model"):
+        diverged.cost_on(test)
+
+
+def test_best_is_the_lowest_held_out_cost_among_runs_that_did_not_diverge(split):
+    train, validation = split
+    runs = [experiments.run([3, 8, 1], "relu", tau, 30, train=train, validation=validation) for tau in (0.01, 0.1, 50.0)]
+    assert runs[2].diverged
+    assert experiments.best(runs) is min(runs[:2], key=lambda r: r.validation_cost)
+    with pytest.raises(ValueError, match="every run diverged"):
+        experiments.best(runs[2:])
+    with pytest.raises(ValueError, match="measured on different sets"):
+        experiments.best([runs[0], experiments.fit_linear(train, test=validation)])

@@ -114,3 +114,54 @@ def test_moving_a_control_updates_the_status_line(explorer):
     explorer.controls["activation"].value = "sigmoid"
     assert "<b>sigmoid</b>" in explorer.status.value and "kinks" not in explorer.status.value
     assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_activation_of_the_registry_is_offered():
+    assert list(ActivationExplorer().controls["activation"].options) == list(mlp.ACTIVATIONS)
+
+
+def test_every_control_changes_the_picture():
+    explorer = ActivationExplorer()
+    for name, value in [("activation", "tanh"), ("width", 4), ("layers", 2), ("target", "abs"),
+                        ("fit", "gradient descent")]:
+        before = explorer.view.rgb().copy()
+        explorer.controls[name].value = value
+        assert (explorer.view.rgb() != before).any(), f"moving {name} changed nothing in the picture"
+
+
+def test_the_picture_says_how_the_network_was_fitted_and_labels_in_mathtext():
+    from matplotlib.text import Text
+    explorer = ActivationExplorer()
+    texts = [t.get_text() for t in explorer.view.figure.findobj(Text)]
+    assert any("not trained" in t and "least squares" in t for t in texts)
+    assert "$\\theta^L_{w,j}\\, h_j(x)$ (dimensionless)" in texts
+    assert "least squares" in explorer.status.value
+
+
+def test_gradient_descent_trains_every_layer_as_mlp_train_does():
+    explorer = ActivationExplorer()
+    result = explorer.compute(activation="relu", width=8, layers=2, target="sine", fit="gradient descent", steps=300)
+    model, x, y = explorer._start("relu", 8, 2, "sine", "gradient descent")
+    history = mlp.train(model, mlp.SquaredError("mean"), x, y, explorer.tau, 300, progress=False)
+    for name, theta in model.params.items():
+        np.testing.assert_array_equal(result["model"].params[name], theta)
+    assert result["k"] == 300 and result["cost"] == pytest.approx(history.costs[-1], rel=1e-12)
+    trained = explorer.compute(activation="relu", width=8, layers=2, target="sine", fit="gradient descent")
+    assert trained["k"] == explorer.steps and trained["cost"] < 0.1 * trained["linear_cost"]
+
+
+def test_gradient_descent_in_the_explorer_ends_at_the_same_network_as_compute():
+    # without a running event loop (plain Python) the explorer trains at once instead of live
+    explorer = ActivationExplorer(width=4, fit="gradient descent")
+    assert explorer.result["k"] == explorer.steps
+    direct = explorer.compute(activation="relu", width=4, layers=1, target="sine", fit="gradient descent")
+    np.testing.assert_array_equal(explorer.result["f"], direct["f"])
+    assert "gradient descent step k = 3,000 of 3,000" in explorer.status.value
+
+
+def test_a_diverging_run_shows_mlps_message():
+    explorer = ActivationExplorer()
+    explorer.tau = 1.0
+    result = explorer.compute(activation="identity", width=32, layers=3, fit="gradient descent")
+    assert result["error"].startswith("gradient descent diverged at step")
+    assert "DivergenceError" in explorer.summary(result)

@@ -20,23 +20,31 @@ def states(**inputs):
     return [backprop_state(graph, step, **inputs) for step in range(n + 1)]
 
 
-def test_step_zero_knows_nothing():
+def test_step_zero_knows_only_the_given_inputs():
     state = states(**LECTURE)[0]
     assert state["phase"] == "start" and state["node"] is None
-    assert state["values"] == {} and state["grads"] == {}
+    assert state["values"] == LECTURE and state["sent"] == [] and state["grads"] == {}
     assert state["n_steps"] == 12
+    assert "x = −2, y = 5, z = −4 are given" in state["text"]
 
 
-def test_every_step_reveals_exactly_one_value_or_gradient_forward_first():
+def test_at_step_zero_moving_an_input_changes_what_is_shown():
+    a, b = states(**LECTURE)[0], states(**(LECTURE | {"x": 1.0}))[0]
+    assert a["values"] != b["values"] and a["text"] != b["text"]
+
+
+def test_every_step_does_exactly_one_thing_forward_first():
     all_states = states(**LECTURE)
     for before, after in zip(all_states, all_states[1:]):
-        new_values = set(after["values"]) - set(before["values"])
+        new_sent = set(after["sent"]) - set(before["sent"])
         new_grads = set(after["grads"]) - set(before["grads"])
-        assert len(new_values) + len(new_grads) == 1
-        assert {after["node"]} == new_values | new_grads
-        assert after["phase"] == ("forward" if new_values else "backward")
+        assert len(new_sent) + len(new_grads) == 1
+        assert {after["node"]} == new_sent | new_grads
+        assert after["phase"] == ("forward" if new_sent else "backward")
+        assert set(after["values"]) - set(before["values"]) <= new_sent  # an input's value was known already
     phases = [s["phase"] for s in all_states[1:]]
     assert phases == ["forward"] * 6 + ["backward"] * 6
+    assert all_states[6]["values"].keys() == {"x", "y", "z", "d", "e", "L"}
 
 
 def test_the_backward_pass_starts_at_the_output_and_ends_at_inputs():
@@ -61,6 +69,7 @@ def test_states_agree_with_the_formulas(x, y, z):
     assert after_forward["values"]["d"] == pytest.approx(d)
     assert after_forward["values"]["L"] == pytest.approx((e - 1) ** 2)
     assert after_forward["grads"] == {}
+    assert all_states[0]["values"] == {"x": x, "y": y, "z": z}
     grads = all_states[-1]["grads"]
     assert grads["x"] == pytest.approx(2 * (e - 1) * z)
     assert grads["y"] == pytest.approx(2 * (e - 1) * z)
@@ -70,6 +79,7 @@ def test_states_agree_with_the_formulas(x, y, z):
 def test_step_texts_write_out_the_arithmetic():
     texts = [s["text"] for s in states(**LECTURE)]
     assert texts[0].startswith("Step 0 of 12")
+    assert "the input x = −2 goes into the nodes that use it" in texts[1]
     assert "d = x + y = (−2) + 5 = 3" in texts[3]
     assert "L = (e − 1)² = ((−12) − 1)² = 169" in texts[6]
     assert "∂L/∂L = 1" in texts[7]
@@ -110,6 +120,24 @@ def test_explorer_follows_its_controls():
     explorer.controls["z"].value = 1.0   # e = 3, ∂L/∂x = 2 (e − 1) z = 4
     assert explorer.result["grads"]["x"] == 4
     assert explorer.controls["step"].max == 12
+
+
+def test_every_control_changes_the_picture():
+    explorer = BackpropExplorer()
+    for name, value in [("x", 1.0), ("y", 0.5), ("z", 2.0), ("step", 4)]:
+        before = explorer.view.rgb().copy()
+        explorer.controls[name].value = value
+        assert (explorer.view.rgb() != before).any(), f"moving {name} changed nothing in the picture"
+
+
+def test_the_picture_is_the_same_whichever_way_a_state_is_reached():
+    explorer = BackpropExplorer()
+    explorer.controls["step"].value = 9
+    direct = explorer.image.value
+    for step in (12, 3, 0, 9):
+        explorer.controls["step"].value = step
+    assert explorer.image.value == direct
+    assert explorer.view.background_draws == 1   # the arrows and nodes were drawn once
 
 
 def test_explorer_text_repr_is_stable_for_notebooks():

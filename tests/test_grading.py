@@ -81,7 +81,8 @@ def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
     assert "sandbox: bubblewrap" in run.stderr
     table = run.stdout.splitlines()
     assert table[0].split() == ["student", "01", "total"]
-    assert any(line.split()[:3] == ["right", "5/6", "5/6"] for line in table)
+    most = len(corpus.EXERCISES) + corpus.written_answers()
+    assert any(line.split()[:3] == ["right", f"5/{most}", f"5/{most}"] for line in table)
     assert "25 submissions of 25 students graded" in run.stdout
 
 
@@ -99,22 +100,24 @@ def test_the_csv_has_the_columns_and_the_hand_graded_answer(graded):
     rows = graded["rows"]
     assert list(rows[0]) == ["student", "notebook", "exercise", "points", "max_points", "status", "message"]
     manual = [r for r in rows if r["student"] == "right" and r["status"] == "manual"]
-    assert len(manual) == 1 and manual[0]["points"] == "0" and manual[0]["max_points"] == "1"
-    assert manual[0]["message"] == "graded by hand"
+    assert len(manual) == corpus.written_answers() >= 1
+    assert all(m["points"] == "0" and m["max_points"] == "1" and m["message"] == "graded by hand" for m in manual)
     assert {r["message"] for r in rows if r["student"] == "empty" and r["status"] == "manual"} == {
         "graded by hand; no answer written"}
 
 
 def test_messages_say_what_happened(graded):
     rows = {(r["student"], r["exercise"]): r["message"] for r in graded["rows"]}
-    assert "write your code in place of" in rows["empty", "1.1"]
-    assert "cost(A, y, theta)" in rows["partial", "1.4"] and "mean" in rows["partial", "1.4"]
-    assert "ran longer than 2 s" in rows["infinite_loop", "1.1"]
-    assert "MemoryError" in rows["memory_bomb", "1.1"]
-    assert "the kernel stopped" in rows["exit_early", "1.2"] and "cell" in rows["exit_early", "1.2"]
-    assert "too large to check" in rows["output_flood", "1.3"]
-    assert "not valid JSON" in rows["not_json", "1.1"]
-    assert "could not read the solutions" in rows["read_solutions", "1.1"]
+    number = corpus.NUMBER
+    assert "write your code in place of" in rows["empty", number["design_matrix"]]
+    assert "cost(A, y, theta)" in rows["partial", number["cost"]] and "mean" in rows["partial", number["cost"]]
+    assert "ran longer than 2 s" in rows["infinite_loop", number["design_matrix"]]
+    assert "MemoryError" in rows["memory_bomb", number["design_matrix"]]
+    died = rows["exit_early", number[corpus.SECOND]]
+    assert "the kernel stopped" in died and f"your code for Exercise {number[corpus.SECOND]}" in died
+    assert "too large to check" in rows["output_flood", number["solve_normal_equations"]]
+    assert "not valid JSON" in rows["not_json", number["design_matrix"]]
+    assert "could not read the solutions" in rows["read_solutions", number["design_matrix"]]
 
 
 def test_nothing_leaves_the_sandbox(graded):
@@ -128,9 +131,11 @@ def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
     pages = sorted(p.parent.name for p in (graded["results"] / "feedback").glob(f"*/{corpus.NAME}.html"))
     assert pages == sorted(graded["students"])
     page = (graded["results"] / "feedback" / "partial" / f"{corpus.NAME}.html").read_text()
-    assert "2 of 6 points" in page
-    assert "✔ Exercise 1.1: passed, 1 of 1 point" in page and "✘ Exercise 1.4: failed, 0 of 1 point" in page
-    assert page.index("Exercise 1.3: passed") < page.index("Exercise 1.4: failed")
+    assert f"2 of {len(corpus.EXERCISES) + corpus.written_answers()} points" in page
+    dm, cost, normal = (corpus.NUMBER[n] for n in ("design_matrix", "cost", "solve_normal_equations"))
+    assert f"✔ Exercise {dm}: passed, 1 of 1 point" in page and f"✘ Exercise {cost}: failed, 0 of 1 point" in page
+    assert f"✔ Exercise {normal}: passed" in page
+    assert page.index(f"Exercise {dm}: passed") < page.index(f"Exercise {cost}: failed")
 
 
 def test_the_hard_coded_answer_passes_in_the_notebook_but_not_for_the_grader():
@@ -157,7 +162,7 @@ def test_nbgraders_submitted_layout_is_read(tmp_path):
 
 def test_only_the_students_answer_cells_are_taken_and_checks_come_from_the_lecture():
     lecture = load_lecture(corpus.LECTURE)
-    nb = corpus.submission({"1.1": corpus.RIGHT["1.1"]}, corpus._edit_checks)
+    nb = corpus.submission({"design_matrix": corpus.RIGHT["design_matrix"]}, corpus._edit_checks)
     nb.cells.insert(3, nbformat.v4.new_code_cell("print('a cell the student added')"))
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"grading-plan-{os.getpid()}.ipynb"
     nbformat.write(nb, path)
@@ -166,7 +171,7 @@ def test_only_the_students_answer_cells_are_taken_and_checks_come_from_the_lectu
     finally:
         path.unlink()
     sources = [s.source for s in steps if s.kind == "run"]
-    assert corpus.RIGHT["1.1"] in sources and "print('a cell the student added')" not in sources
+    assert corpus.RIGHT["design_matrix"] in sources and "print('a cell the student added')" not in sources
     assert not any("✔" in s for s in sources)
     assert [s.name for s in steps if s.kind == "check"] == corpus.EXERCISES
 
@@ -197,16 +202,19 @@ def test_the_sandbox_shows_neither_the_solutions_nor_the_git_history_nor_the_giv
 
 def test_check_prints_each_verdict_and_changes_nothing(tmp_path):
     path = tmp_path / f"{corpus.NAME}.ipynb"
-    nbformat.write(corpus.submission({"1.1": corpus.RIGHT["1.1"], "1.4": corpus.WRONG_COST}), path)
+    nbformat.write(corpus.submission({"design_matrix": corpus.RIGHT["design_matrix"], "cost": corpus.WRONG_COST}), path)
     before = path.read_bytes(), path.stat().st_mtime_ns
     run = subprocess.run([sys.executable, "-m", "tools.grading", "check", str(path)], cwd=ROOT, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == f"{path}: 1 of 6 points"
-    assert lines[1].split()[:4] == ["✔", "1.1", "1/1", "passed:"]
-    assert lines[2].split()[:4] == ["·", "1.2", "0/1", "not"]
-    assert lines[5].split()[:4] == ["✘", "1.4", "0/1", "failed:"] and "mean" in lines[5]
+    assert lines[0] == f"{path}: 1 of {len(corpus.EXERCISES) + corpus.written_answers()} points"
+    by_exercise = {line.split()[1]: line for line in lines[1:]}
+    dm, cost, gradient = (corpus.NUMBER[n] for n in ("design_matrix", "cost", "gradient"))
+    assert by_exercise[dm].split()[:4] == ["✔", dm, "1/1", "passed:"]
+    assert by_exercise[gradient].split()[:4] == ["·", gradient, "0/1", "not"]
+    assert by_exercise[cost].split()[:4] == ["✘", cost, "0/1", "failed:"] and "mean" in by_exercise[cost]
+    assert by_exercise["answer1_1"].split()[:4] == ["✍", "answer1_1", "0/1", "manual:"]
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 

@@ -140,3 +140,14 @@ def test_drawn_gradients_match_the_derivative_of_the_formula(x, y, z):
         plt.close(fig)
     assert f"∂L/∂x = {number(2 * (e - 1) * z)}" in shown
     assert f"∂L/∂z = {number(2 * (e - 1) * (x + y))}" in shown
+
+
+def test_the_key_below_the_picture_names_only_the_colours_it_shows():
+    import matplotlib.pyplot as plt
+    graph = backprop_example()
+    graph.forward(x=-2, y=5, z=-4)
+    fig, ax = plt.subplots()
+    assert "(red)" not in draw_graph(ax, graph).get_xlabel()
+    graph.backward()
+    assert "(red)" in draw_graph(ax, graph).get_xlabel()
+    plt.close(fig)

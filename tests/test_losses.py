@@ -75,16 +75,6 @@ def test_the_loss_is_zero_exactly_at_the_targets():
     np.testing.assert_array_equal(loss.backward(), np.zeros_like(y))
 
 
-def test_strict_shapes_reject_the_column_versus_vector_mix_up():
-    y_hat = np.zeros((5, 1))
-    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
-        SquaredError().forward(y_hat, np.zeros(5))
-    with pytest.raises(ValueError, match=r"\(5,\).*\(5, 1\)|\(5, 1\).*\(5,\)"):
-        SquaredError().forward(np.zeros(5), np.zeros((5, 1)))
-    with pytest.raises(ValueError, match="shape"):
-        SquaredError().forward(np.zeros((5, 2)), np.zeros((5, 1)))
-
-
 def test_float32_inputs_give_a_float32_gradient():
     y_hat, y = (a.astype(np.float32) for a in data())
     loss = SquaredError()

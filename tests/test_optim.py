@@ -200,3 +200,12 @@ def test_progress_auto_is_silent_for_a_short_run(capsys):
     net, X, y = small_problem(5)
     train(net, SquaredError(), X, y, step_size=0.01, num_steps=5)
     assert capsys.readouterr().out == ""
+
+
+def test_the_progress_names_the_gradient_of_the_cost_it_prints(capsys):
+    from mlp.network import fully_connected
+    X, y = np.ones((4, 2)), np.zeros((4, 1))
+    history = train(fully_connected([2, 1], rng=0), SquaredError("mean"), X, y, 0.1, 1, progress=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert all("E/N = " in line and "‖∇(E/N)‖ = " in line for line in lines) and len(lines) == 2
+    assert "‖∇(E/N)‖:" in repr(history)

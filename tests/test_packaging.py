@@ -1,5 +1,5 @@
 """Packaging: pyproject.toml and environment.yml name the same packages, CI runs the README's test
-command, and the wine data ship with the package."""
+command first, and the wine data ship with the package."""
 import fnmatch
 import re
 from pathlib import Path
@@ -72,7 +72,10 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert commands == ["python3 course.py test"]
     ci = (ROOT / ".ci" / "run").read_text()
     lines = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    assert lines[-1] == commands[0], f".ci/run ends with {lines[-1]!r}, not the README's {commands[0]!r}"
+    runs = [line for line in lines if "course.py" in line]
+    assert runs[0] == commands[0], f".ci/run first runs {runs[0]!r}, not the README's {commands[0]!r}"
+    later = " ".join(runs[1:])
+    assert "-m" in later and "hub" in later and "site" in later, ".ci/run also runs the hub and site tests"
     assert ci.startswith("#!")
 
 

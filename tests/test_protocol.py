@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import mlp
+from mlp.collapse import linear_stack, rank_bound
 from mlp.gradcheck import check_layer, check_network
 from mlp.layers import ACTIVATIONS, Layer, LeakyReLU, Linear, ReLU, make_activation
 from mlp.network import Sequential, fully_connected
@@ -184,9 +185,12 @@ def test_a_gradient_that_overflows_is_reported_as_the_gradient():
         mlp.train(layer, mlp.SquaredError(), np.ones((3, 2)), np.ones((3, 1)), 0.1, 3, progress=False)
 
 
-@pytest.mark.parametrize("call", [lambda: mlp.collapse.linear_stack(11), lambda: mlp.collapse.rank_bound(11),
-                                  lambda: fully_connected(11)])
+@pytest.mark.parametrize("call", [lambda: linear_stack(11), lambda: rank_bound(11), lambda: fully_connected(11)])
 def test_a_single_number_for_sizes_gets_the_same_lesson_everywhere(call):
-    import mlp.collapse  # noqa: F401
     with pytest.raises(TypeError, match=r"sizes must be a list of layer widths \[n_inputs, \.\.\., n_outputs\]"):
         call()
+
+
+def test_a_students_layer_is_shown_by_its_name_in_the_networks_repr():
+    text = repr(Sequential([Linear(2, 3, rng=0), StudentSigmoid()]))
+    assert "(1) StudentSigmoid()" in text and " at 0x" not in text

@@ -1,229 +1,447 @@
-"""Checks for notebook 04, backpropagation: the example by hand, a multiply node, a sigmoid layer, Linear.backward.
+"""Checks for notebook 05, backpropagation: the lecture's example by hand (5.1), the backward of a
+multiply node (5.2), a sigmoid layer (5.3) and the backward of the affine layer (5.4).
 
-Each check runs the student's code on test inputs and compares it with mlp (mlp.graph for the
-nodes, mlp.layers and mlp.gradcheck's finite differences for the layers). It prints "✔ Exercise 5.N: ..."
-or raises ExerciseError saying which quantity is off, by how much, and, for the usual mistakes
-(a swapped local gradient, a forgotten upstream gradient, = instead of +=, a transposed or
-unsummed gradient, a missing factor), what was probably done.
+Every check runs the student's code at inputs drawn from the trial's seed, which no cell shows (the
+grader draws its own), plus inputs chosen so that the usual slips give numbers of their own: swapped
+local gradients, a forgotten upstream gradient, = instead of +=, a sign, a transposed or unsummed
+gradient, a mean instead of a sum. The student's classes run only inside the scenarios below (built
+into mlp's graphs and networks, gradient-checked with mlp.gradcheck), which return plain data; the
+verdict compares that data with mlp's own nodes and layers, the oracles.
 """
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
 from .. import graph as G
-from ..gradcheck import check_layer
 from .._format import number
+from ..gradcheck import check_layer
 from ..layers import Linear, sigmoid
-from ._legacy import fail, passed
-from .core import ExerciseError
+from ..network import MEMBERS, fully_connected
+from . import expect
+from .core import Wrong, exercise, scoreboard_for
+from .wire import scenario
 
-__all__ = ["ExerciseError", "HAND_VALUES", "check_hand_gradients", "check_multiply_backward",
-           "check_sigmoid_layer", "check_linear_backward"]
-
-HAND_VALUES = {"x": 1.0, "y": -3.0, "z": 2.0}  # the new point of Exercise 5.1
+HAND_POINT = (3.0, -1.0, -3.0)  # the point Exercise 5.1 asks for on paper: x, y, z
 HAND_KEYS = ("d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy")
 
 
-def _same(a, b) -> bool:
-    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
+def _close(a, b) -> bool:
+    return expect.close(a, b, rtol=1e-6, atol=1e-9)
 
 
-# --- Exercise 5.1: the example by hand ---------------------------------------------------------
+def _point(x: float, y: float, z: float) -> str:
+    return f"x = {number(x)}, y = {number(y)}, z = {number(z)}"
 
-def check_hand_gradients(hand_gradients) -> None:
-    """Exercise 5.1: hand_gradients() returns {"d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy"}
-    for L = ((x + y)·z − 1)² at x = 1, y = −3, z = 2; compared with mlp.graph, in that order."""
-    label = "Exercise 5.1"
-    answers = hand_gradients()
-    if not isinstance(answers, dict):
-        fail(label, f"hand_gradients() should return a dict such as {{'d': ..., 'e': ...}}, got {type(answers).__name__}")
-    missing = [k for k in HAND_KEYS if k not in answers]
-    if missing:
-        fail(label, f"the dict has no entries {missing}: it needs all of {list(HAND_KEYS)}")
+
+def _fresh_point(t, avoid=()) -> tuple[float, float, float]:
+    """x, y, z (multiples of 1/2) at which every slip named in _hand_slips gives a number of its own,
+    different from the right one and from its negative (and ∂𝓛/∂e ∉ {0, ±1}, |d| ≠ |z| for 5.2)."""
+    while True:
+        x, y, z = (float(v) for v in t.rng.integers(-8, 9, size=3) / 2)
+        d, e = x + y, (x + y) * z
+        if min(abs(d), abs(z), abs(y)) < 1.5 or abs(abs(d) - abs(z)) < 0.5 or abs(e - 1) < 1.5 or (x, y, z) in avoid:
+            continue
+        right = _example(x, y, z)
+        if all(_distinct([right[key], -right[key], *(wrong for wrong, _ in slips)])
+               for key, slips in _hand_slips(x, y, z, right).items()):
+            return x, y, z
+
+
+def _distinct(values) -> bool:
+    values = sorted(values)
+    return all(b - a > 1e-6 * max(1.0, abs(a), abs(b)) for a, b in zip(values, values[1:]))
+
+
+# --- Exercise 5.1: the example by hand ----------------------------------------------------------
+
+def _example(x: float, y: float, z: float) -> dict[str, float]:
+    """The oracle: mlp.graph's lecture example 𝓛 = ((x + y)·z − 1)², forward and backward."""
     graph = G.backprop_example()
-    graph.forward(**HAND_VALUES)
+    graph.forward(x=x, y=y, z=z)
     graph.backward()
     node = {n.name: n for n in graph.nodes}
-    d, e, z = node["d"].value, node["e"].value, node["z"].value
-    expected = {"d": d, "e": e, "L": node["L"].value, "dL_de": node["e"].grad, "dL_dd": node["d"].grad,
-                "dL_dz": node["z"].grad, "dL_dx": node["x"].grad, "dL_dy": node["y"].grad}
-    dL_de = expected["dL_de"]
-    # (wrong value, what it suggests) for the usual slips, checked before the generic message
-    slips = {
-        "d": [],
-        "e": [(d + z, "The node e is the product d · z, not the sum")],
-        "L": [(e - 1, "You forgot to square: L = (e − 1)²"), (e * e - 1, "L = (e − 1)², not e² − 1")],
-        "dL_de": [(e - 1, "You forgot the factor 2: ∂L/∂e = 2(e − 1)"), (2 * e, "∂L/∂e = 2(e − 1), not 2e")],
-        "dL_dd": [(d * dL_de, "You used d as the local gradient: ∂e/∂d = z (the other factor of the product)"),
-                  (z, "The number z is only the local gradient ∂e/∂d: multiply it by ∂L/∂e"),
-                  (dL_de, "Multiply ∂L/∂e by the local gradient ∂e/∂d = z")],
-        "dL_dz": [(z * dL_de, "You used z as the local gradient: ∂e/∂z = d (the other factor of the product)"),
-                  (d, "The number d is only the local gradient ∂e/∂z: multiply it by ∂L/∂e"),
-                  (dL_de, "Multiply ∂L/∂e by the local gradient ∂e/∂z = d")],
-        "dL_dx": [(1.0, "1 is only the local gradient ∂d/∂x: multiply it by ∂L/∂d")],
-        "dL_dy": [(1.0, "1 is only the local gradient ∂d/∂y: multiply it by ∂L/∂d")],
+    return {"d": node["d"].value, "e": node["e"].value, "L": node["L"].value, "dL_de": node["e"].grad,
+            "dL_dd": node["d"].grad, "dL_dz": node["z"].grad, "dL_dx": node["x"].grad, "dL_dy": node["y"].grad}
+
+
+def _hand_slips(x: float, y: float, z: float, right: dict) -> dict[str, list]:
+    """(wrong number, what it suggests) for each entry: the usual slips, recognised before a generic message."""
+    d, e, dL_de, dL_dd = right["d"], right["e"], right["dL_de"], right["dL_dd"]
+    return {
+        "d": [(x - y, "d is the sum x + y")],
+        "e": [(d + z, "the node e multiplies d and z, it does not add them")],
+        "L": [(e - 1, "𝓛 is a square: did you forget to square e − 1?"),
+              (e * e - 1, "square the difference e − 1, not e alone")],
+        "dL_de": [(e - 1, "differentiate the square with the chain rule: a factor is missing"),
+                  (2 * e, "the 1 inside (e − 1)² is part of what is squared")],
+        "dL_dd": [(d * dL_de, "you used d as the local gradient ∂e/∂d: differentiate e = d·z with respect to d, "
+                              "z held fixed"),
+                  (z, "that is the local gradient ∂e/∂d alone: multiply it by the gradient ∂𝓛/∂e that arrives at e"),
+                  (dL_de, "multiply ∂𝓛/∂e by the local gradient ∂e/∂d")],
+        "dL_dz": [(z * dL_de, "you used z as the local gradient ∂e/∂z: differentiate e = d·z with respect to z, "
+                              "d held fixed"),
+                  (d, "that is the local gradient ∂e/∂z alone: multiply it by the gradient ∂𝓛/∂e that arrives at e"),
+                  (dL_de, "multiply ∂𝓛/∂e by the local gradient ∂e/∂z")],
+        "dL_dx": [(1.0, "1 is the local gradient ∂d/∂x alone: multiply it by the gradient ∂𝓛/∂d that arrives at d"),
+                  (dL_de, "x reaches 𝓛 through d: take the gradient that arrives at d, not the one at e")],
+        "dL_dy": [(1.0, "1 is the local gradient ∂d/∂y alone: multiply it by the gradient ∂𝓛/∂d that arrives at d"),
+                  (dL_de, "y reaches 𝓛 through d: take the gradient that arrives at d, not the one at e")],
     }
+
+
+def _hand_answers(got, what: str) -> dict:
+    """The student's dict of eight numbers, or Wrong."""
+    expect.returned(got, what)
+    if not isinstance(got, dict):
+        raise Wrong(f"{what} should return a dict such as {{'d': ..., 'e': ..., ...}}, got {type(got).__name__}")
+    missing = [k for k in HAND_KEYS if k not in got]
+    if missing:
+        raise Wrong(f"the dict that {what} returns has no entries {missing}: it needs all of {list(HAND_KEYS)}")
     for key in HAND_KEYS:
-        got = answers[key]
-        if isinstance(got, bool) or not isinstance(got, (int, float, np.number)):
-            fail(label, f"{key} should be a number, got {got!r}")
-        want = expected[key]
-        if _same(got, want):
-            continue
-        hint = next((why for wrong, why in slips[key] if _same(got, wrong)), "")
-        if not hint and _same(got, -want):
-            hint = "The sign is off."
-        before = ", ".join(HAND_KEYS[:HAND_KEYS.index(key)])
-        right = f" ({before} are right)" if before else ""
-        fail(label, f"{key} is off{right}: got {number(got)}, expected {number(want)}. {hint}".rstrip())
-    passed(label, f"all eight numbers are right: L = {number(expected['L'])}, ∂L/∂x = ∂L/∂y = {number(expected['dL_dx'])}, "
-                  f"∂L/∂z = {number(expected['dL_dz'])}.")
+        value = got[key]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise Wrong(f"{key} in the dict that {what} returns should be a number, got {value!r}")
+    return {k: float(got[k]) for k in HAND_KEYS}
+
+
+@exercise("5.1", "hand_gradients")
+def check_hand_gradients(t, hand_gradients):
+    """hand_gradients(x, y, z) returns {"d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy"} for
+    𝓛 = ((x + y)·z − 1)²; tried at the notebook's point x = 3, y = −1, z = −3 and at fresh points."""
+    points = [HAND_POINT]
+    points += [_fresh_point(t, avoid=points)]
+    points += [_fresh_point(t, avoid=points)]
+    first = None
+    for x, y, z in points:
+        what = f"hand_gradients({number(x)}, {number(y)}, {number(z)})"
+        answers = _hand_answers(t.call(hand_gradients, x, y, z, what=what), what)
+        if first is not None and all(_close(answers[k], first[k]) for k in HAND_KEYS):
+            raise Wrong(f"{what} returns the same eight numbers as at {_point(*HAND_POINT)}: compute them "
+                        "from the arguments x, y and z, step by step as on paper")
+        right = _example(x, y, z)
+        slips = _hand_slips(x, y, z, right)
+        for i, key in enumerate(HAND_KEYS):
+            got, want = answers[key], right[key]
+            if _close(got, want):
+                continue
+            hint = next((why for wrong, why in slips[key] if _close(got, wrong)), "")
+            if not hint and _close(got, -want):
+                hint = "the sign is off"
+            before = f" ({HAND_KEYS[0]} is right)" if i == 1 else f" ({', '.join(HAND_KEYS[:i])} are right)" if i else ""
+            message = f"at {_point(x, y, z)}, {key} is off{before}: got {number(got)}, expected {number(want)}"
+            raise Wrong(f"{message}; {hint}" + ("" if hint.endswith("?") else ".") if hint else f"{message}.")
+        first = first or answers
+    right = _example(*HAND_POINT)
+    return (f"all eight numbers are right, here and at two more points; at {_point(*HAND_POINT)}: 𝓛 = "
+            f"{number(right['L'])}, ∂𝓛/∂x = ∂𝓛/∂y = {number(right['dL_dx'])}, ∂𝓛/∂z = {number(right['dL_dz'])}.")
 
 
 # --- Exercise 5.2: backward of a multiply node --------------------------------------------------
 
-def _example_with(node_class, **values) -> tuple[dict, dict]:
-    """The lecture's example with e = node_class(d, z): ({name: grad} from it, {name: grad} from mlp)."""
-    x, y, z = G.Input("x"), G.Input("y"), G.Input("z")
-    d = G.Add(x, y, name="d")
-    mine = G.Graph(G.Square(node_class(d, z, name="e"), offset=1.0, name="L"))
-    reference = G.backprop_example()
-    grads = []
-    for graph in (mine, reference):
-        graph.forward(**values)
-        graph.backward()
-        grads.append({n.name: n.grad for n in graph.nodes})
-    return grads[0], grads[1]
+@scenario
+def node_class_kind(node_class) -> dict:
+    """What the student passed: a class? derived from mlp.graph.Node? from mlp.graph.Multiply (the answer)?"""
+    is_class = isinstance(node_class, type)
+    return {"is_class": is_class, "is_node": is_class and issubclass(node_class, G.Node),
+            "is_multiply": is_class and issubclass(node_class, G.Multiply)}
 
 
-def check_multiply_backward(node_class) -> None:
-    """Exercise 5.2: node_class(a, b) is a mlp.graph.Node computing a · b whose backward() adds
-    ∂(a·b)/∂a · grad = b · grad to a.grad and a · grad to b.grad. Tried inside the lecture's example
-    and on x · x, where both inputs are the same node."""
-    label = "Exercise 5.2"
-    if not (isinstance(node_class, type) and issubclass(node_class, G.Node)):
-        fail(label, f"pass the class itself (a subclass of mlp.graph.Node), got {node_class!r}")
-    for values in ({"x": -2.0, "y": 5.0, "z": -4.0}, {"x": 1.5, "y": 0.5, "z": 3.0}):
-        got, want = _example_with(node_class, **values)
-        d, z = values["x"] + values["y"], values["z"]
-        upstream = want["e"]  # ∂L/∂e, the gradient that reaches the multiply node
-        where = f"in L = ((x + y)·z − 1)² at x = {number(values['x'])}, y = {number(values['y'])}, z = {number(values['z'])}"
-        for name, other, mine in (("d", z, d), ("z", d, z)):
-            if _same(got[name], want[name]):
+@scenario
+def multiply_in_example(node_class, x: float, y: float, z: float) -> dict:
+    """The lecture's graph with e = node_class(d, z): {node name: (value, grad)} after forward and backward."""
+    xi, yi, zi = G.Input("x"), G.Input("y"), G.Input("z")
+    d = G.Add(xi, yi, name="d")
+    graph = G.Graph(G.Square(node_class(d, zi, name="e"), offset=1.0, name="L"))
+    graph.forward(x=x, y=y, z=z)
+    graph.backward()
+    return {n.name: (n.value, n.grad) for n in graph.nodes}
+
+
+@scenario
+def multiply_square(node_class, x: float):
+    """∂(x·x)/∂x from a graph whose only operation is node_class(x, x): both inputs are one node."""
+    xi = G.Input("x")
+    graph = G.Graph(node_class(xi, xi, name="square"))
+    graph.forward(x=x)
+    return graph.backward()["x"]
+
+
+@exercise("5.2", "MultiplyNode")
+def check_multiply_backward(t, MultiplyNode):
+    """MultiplyNode(a, b), a subclass of mlp.graph.Node computing a · b, whose backward() adds the local
+    gradients times self.grad to a.grad and b.grad; tried inside the lecture's example at fixed and fresh
+    points, and on x · x, where both inputs are one node."""
+    kind = t.run(node_class_kind, MultiplyNode, what="MultiplyNode")
+    if not kind["is_class"]:
+        raise Wrong("pass the class itself, check_multiply_backward(MultiplyNode), not an object made from it")
+    if not kind["is_node"]:
+        raise Wrong("MultiplyNode must derive from mlp.graph.Node, as in the cell you were given")
+    if kind["is_multiply"]:
+        raise Wrong("MultiplyNode derives from mlp.graph.Multiply, which does the work for you: derive it from "
+                    "Node, as given, and write its backward yourself")
+    for x, y, z in [(1.5, 0.5, 3.0), _fresh_point(t), _fresh_point(t)]:  # ∂𝓛/∂e ∉ {0, ±1}, |d| ≠ |z|
+        where = f"in 𝓛 = ((x + y)·z − 1)² at {_point(x, y, z)}"
+        nodes = t.run(multiply_in_example, MultiplyNode, x, y, z, what=f"the lecture's example with your MultiplyNode {where}")
+        d, want = x + y, _example(x, y, z)
+        value = expect.number(nodes["e"][0], "MultiplyNode.forward()")
+        if not _close(value, d * z):
+            raise Wrong(f"MultiplyNode.forward() gives {number(value)} for a = {number(d)}, b = {number(z)}: "
+                        "restore the forward you were given")
+        upstream = want["dL_de"]  # ∂𝓛/∂e, what arrives at the multiply node
+        for name, key, other, own in (("d", "dL_dd", z, d), ("z", "dL_dz", d, z)):
+            got = expect.number(nodes[name][1], f"∂𝓛/∂{name}")
+            if _close(got, want[key]):
                 continue
-            if got[name] == 0:
-                hint = ("Backward left it at 0: add to the inputs' gradients, a.grad += ... and b.grad += ... "
-                        "(backward returns nothing; it changes the inputs)")
-            elif _same(got[name], mine * upstream):
-                hint = "You swapped the local gradients: ∂(a·b)/∂a = b and ∂(a·b)/∂b = a."
-            elif _same(got[name], other):
-                hint = "Multiply the local gradient by self.grad, the gradient backpropagated to this node."
-            elif _same(got[name], -want[name]):
-                hint = "The sign is off."
+            if got == 0:
+                hint = ("it stayed 0: backward must add to the inputs' gradients, a.grad and b.grad "
+                        "(it returns nothing, it changes the inputs)")
+            elif _close(got, own * upstream):
+                hint = ("you swapped the local gradients: differentiate a·b with respect to a with b held fixed, "
+                        "and the other way round")
+            elif _close(got, other):
+                hint = "that is the local gradient alone: multiply it by self.grad, the gradient that arrived at this node"
+            elif _close(got, -want[key]):
+                hint = "the sign is off"
             else:
-                hint = "a.grad should grow by b.value · self.grad and b.grad by a.value · self.grad"
-            fail(label, f"∂L/∂{name} is off {where}: got {number(got[name])}, expected {number(want[name])}. {hint}")
-    x = G.Input("x")
-    square = G.Graph(node_class(x, x, name="x²"))
-    square.forward(x=3.0)
-    got = square.backward()["x"]
-    if not _same(got, 6.0):
-        hint = ("With a = b = x, the second update must add to the first: use +=, not =, since a node can feed "
-                "several inputs.") if _same(got, 3.0) else "Each input gets the value of the other input times self.grad."
-        fail(label, f"for x · x at x = 3 the gradient should be 2x = 6, got {number(got)}. {hint}")
-    passed(label, "your multiply node backpropagates like mlp.graph.Multiply, also when both inputs are one node.")
-
-
-# --- Exercises 4.3 and 4.4: layers, checked with finite differences ------------------------------
-
-def _report_or_fail(label: str, layer, x: np.ndarray, hints: str) -> None:
-    """Fail with mlp.gradcheck's report (which gradient, how far off, where) and `hints` unless it passes."""
-    report = check_layer(layer, x)
-    if not report:
-        fail(label, f"backward disagrees with finite differences.\n{report}\n{hints}".rstrip())
-
-
-def check_sigmoid_layer(layer_class) -> None:
-    """Exercise 5.3: layer_class() has forward(x) -> σ(x) and backward(dz) -> dE/dx = dz ⊙ σ'(x),
-    for batches x of shape (N, n); checked against mlp.layers.sigmoid and mlp.gradcheck.check_layer."""
-    label = "Exercise 5.3"
-    layer = layer_class()
-    x = np.random.default_rng(4).standard_normal((4, 3)) * 2
-    kept = x.copy()
-    out = layer.forward(x)
-    if out is None:
-        fail(label, "forward returned None: return σ(x) (and keep what backward needs in self)")
-    out = np.asarray(out)
-    if not np.array_equal(x, kept):
-        fail(label, "forward changed its input x in place: compute σ(x) into a new array")
-    if out.shape != x.shape:
-        fail(label, f"forward(x) has shape {out.shape}, but σ acts entry by entry: it should have x's shape {x.shape}")
-    if not _same(out, sigmoid(x)):
-        if _same(out, sigmoid(-x)):
-            hint = "The sign in the exponent is off: σ(x) = 1 / (1 + e^(−x)) = e^x / (e^x + 1)"
-        elif _same(out, np.tanh(x)):
-            hint = "That is tanh; σ(x) = 1 / (1 + e^(−x))."
+                hint = "a.grad should grow by ∂(a·b)/∂a times self.grad, and b.grad by ∂(a·b)/∂b times self.grad"
+            raise Wrong(f"∂𝓛/∂{name} is off {where}: got {number(got)}, expected {number(want[key])}; {hint}.")
+    x = float(t.rng.choice([-3.5, -2.5, -1.5, 1.5, 2.5, 3.5, 4.5]))
+    got = expect.number(t.run(multiply_square, MultiplyNode, x, what=f"x · x at x = {number(x)}"), "∂(x·x)/∂x")
+    if not _close(got, 2 * x):
+        if _close(got, x):
+            hint = ("both of backward's updates go to the one node x, so the second must add to the first, not "
+                    "replace it: a node's gradient collects what every use of it sends back")
         else:
-            hint = "σ(x) = 1 / (1 + e^(−x)), entry by entry"
-        worst = np.unravel_index(np.argmax(np.abs(out - sigmoid(x))), x.shape)
-        fail(label, f"forward is off at x = {number(x[worst])}: got {number(out[worst])}, expected σ(x) = {number(sigmoid(x)[worst])}. {hint}")
-    g = np.random.default_rng(1).standard_normal(x.shape)  # a dz to recognise the usual slips by
-    layer.forward(x)
-    dx = layer.backward(g.copy())
-    if dx is None:
-        fail(label, "backward returned None: return dE/dx = dz ⊙ σ'(x), an array of x's shape")
-    s = sigmoid(x)
-    variants = [(g * s, "You forgot the factor (1 − σ(x)): σ'(x) = σ(x)(1 − σ(x))."),
-                (s * (1 - s), "Multiply σ'(x) by dz, the gradient backpropagated to the layer."),
-                (g * x * (1 - x), "Use σ(x) (the output forward kept), not x itself: σ'(x) = σ(x)(1 − σ(x))."),
-                (-g * s * (1 - s), "The sign is off."),
-                (g * (1 - s * s), "1 − σ(x)² is the pattern of tanh; σ'(x) = σ(x)(1 − σ(x)).")]
-    hint = next((why for wrong, why in variants if _same(np.asarray(dx, dtype=float), wrong)), "")
-    _report_or_fail(label, layer, x, f"Hint: {hint}" if hint else "")
-    passed(label, "forward gives σ(x) and backward agrees with finite differences (relative error below 1e-6).")
+            hint = "each input's gradient grows by the other input's value times self.grad"
+        raise Wrong(f"for x · x at x = {number(x)} the gradient should be 2x = {number(2 * x)}, got {number(got)}; {hint}.")
+    return "your multiply node backpropagates like mlp.graph.Multiply, also when both inputs are one node."
 
 
-def check_linear_backward(layer_class) -> None:
-    """Exercise 5.4: layer_class(weight, bias) with backward(dz) returning dE/dx = dz θ_w and storing
-    grads["weight"] = dzᵀ x and grads["bias"] = Σ_rows dz; compared with mlp.layers.Linear and
-    checked with finite differences. Shapes: x (4, 3), θ_w (2, 3), θ_b (2,), dz (4, 2)."""
-    label = "Exercise 5.4"
-    reference = Linear(3, 2, rng=4)
-    rng = np.random.default_rng(5)
-    reference.params["bias"][:] = rng.standard_normal(2)
-    x, dz = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
-    layer = layer_class(reference.params["weight"].copy(), reference.params["bias"].copy())
-    z = layer.forward(x.copy())
-    if not _same(np.asarray(z), reference.forward(x)):
-        fail(label, "forward no longer computes x θ_wᵀ + θ_b: restore the forward method you were given")
-    want_dx = reference.backward(dz)
-    want = reference.grads
-    dx = layer.backward(dz.copy())
+# --- Exercises 5.3 and 5.4: layers ---------------------------------------------------------------
+
+def _as_plain(value):
+    """A copy of what a student's layer returned or stored, as plain data where it can be."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _as_plain(v) for k, v in value.items()}
+    return copy.copy(value)
+
+
+def _report_data(layer, x: np.ndarray) -> dict:
+    """mlp.gradcheck.check_layer(layer, x) as plain data, for the messages: per gradient its relative
+    error, worst index and the two values there (None where it could not run)."""
+    try:
+        report = check_layer(layer, x)
+    except Exception:  # a broken layer: the verdict comes from the plain data anyway
+        return {}
+    return {c.name: {"error": c.error, "index": list(c.index), "analytic": c.analytic, "numeric": c.numeric,
+                     "problem": c.problem} for c in report.checks}
+
+
+@scenario
+def sigmoid_layer_run(layer_class, x: np.ndarray, dz: np.ndarray) -> dict:
+    """layer_class() run on x: forward's output, x as forward left it, backward(dz), and check_layer's report."""
+    if not isinstance(layer_class, type):
+        return {"problem": "not a class"}
+    layer = layer_class()
+    missing = [m for m in MEMBERS if not hasattr(layer, m)]
+    if missing:
+        return {"missing": missing}
+    given = x.copy()
+    out = _as_plain(layer.forward(given))
+    x_after = given.copy()
+    dx = _as_plain(layer.backward(dz.copy()))
+    params, grads = layer.params, layer.grads
+    result = {"out": out, "x_after": x_after, "dx": dx,
+              "params": sorted(map(str, params)) if isinstance(params, dict) else None,
+              "grads_is_dict": isinstance(grads, dict), "report": {}}
+    if isinstance(out, np.ndarray) and out.shape == x.shape and isinstance(dx, np.ndarray) and dx.shape == x.shape:
+        result["report"] = _report_data(layer, x.copy())
+    return result
+
+
+@scenario
+def sigmoid_in_network(layer_class, X: np.ndarray, dz: np.ndarray, seed: int) -> dict:
+    """fully_connected([n, 3, 2], activation=layer_class, rng=seed): its output for X, and every dE/dθ for dz."""
+    net = fully_connected([X.shape[1], 3, 2], activation=layer_class, rng=seed)
+    out = net.forward(X.copy())
+    net.backward(dz.copy())
+    return {"out": out.copy(), "grads": {k: np.array(g, dtype=float) for k, g in net.grads.items()}}
+
+
+def _layer_shape(t) -> tuple[int, int]:
+    return int(t.rng.integers(2, 7)), int(t.rng.integers(2, 6))
+
+
+def _worst(report: dict, name: str) -> str:
+    """What check_layer's report says about the gradient `name`, as an aside for a message (or nothing)."""
+    check = report.get(name)
+    if not check or check.get("problem"):
+        return ""
+    return f" (mlp.gradcheck.check_layer: relative error {check['error']:.1e} against finite differences)"
+
+
+@exercise("5.3", "MySigmoid")
+def check_sigmoid_layer(t, MySigmoid):
+    """MySigmoid() follows the layer protocol: forward(x) -> σ(x) for a batch x (N, n), backward(dz) ->
+    dE/dx = dz ⊙ σ'(x), empty params and grads; compared with mlp.layers.sigmoid, gradient-checked, and run
+    inside mlp.fully_connected(..., activation=MySigmoid) beside mlp's layers."""
+    fixed = np.array([[-4.0, -1.5, -0.5, 0.0], [0.25, 1.0, 2.0, 3.5], [-2.5, 0.75, -0.25, 1.75]])
+    for x in (fixed, t.rng.normal(0, 2, size=_layer_shape(t))):
+        dz = t.rng.normal(0, 1, size=x.shape)
+        what = f"MySigmoid for x of shape {x.shape}"
+        run = t.run(sigmoid_layer_run, MySigmoid, x, dz, what=what)
+        if run.get("problem"):
+            raise Wrong("pass the class itself, check_sigmoid_layer(MySigmoid), not an object made from it")
+        if run.get("missing"):
+            raise Wrong(f"a MySigmoid() has no {', '.join(run['missing'])}: a layer needs forward, backward and "
+                        "the dicts params and grads")
+        if run["params"] is None or not run["grads_is_dict"]:
+            raise Wrong("params and grads of a MySigmoid() must be dicts (empty ones: σ has no parameters)")
+        if run["params"]:
+            raise Wrong(f"MySigmoid's params holds {run['params']}, but σ has no parameters: leave params empty")
+        if run["out"] is None:
+            raise Wrong("MySigmoid.forward(x) returned None: return σ(x), and keep what backward needs in self")
+        expect.unchanged(x, run["x_after"], "x", "MySigmoid.forward(x)")
+        s = sigmoid(x)
+        out = expect.shaped(run["out"], x.shape, f"MySigmoid.forward(x) for x of shape {x.shape}")
+        if not _close(out, s):
+            if _close(out, sigmoid(-x)):
+                hint = "; it is mirrored: σ rises from 0 to 1 as x grows (check the sign in the exponent)"
+            elif _close(out, np.tanh(x)):
+                hint = "; that is tanh, not the sigmoid"
+            else:
+                hint = "; σ(0) should be 0.5, and σ(x) lies between 0 and 1"
+            i = np.unravel_index(int(np.argmax(np.abs(out - s))), x.shape)
+            raise Wrong(f"MySigmoid.forward is off at x = {number(x[i])}: got {number(out[i])}, expected "
+                        f"{number(s[i])}{hint}.")
+        if run["dx"] is None:
+            raise Wrong("MySigmoid.backward(dz) returned None: return dE/dx, an array of x's shape")
+        dx = expect.shaped(run["dx"], x.shape, f"MySigmoid.backward(dz) for dz of shape {x.shape}")
+        want = dz * s * (1 - s)
+        if _close(dx, want):
+            continue
+        slips = [(dz * s, "a factor of σ'(x) is missing: compare with your answer to (a)"),
+                 (s * (1 - s), "that is σ'(x) alone: multiply it by dz, the gradient that arrives at the layer"),
+                 (dz * x * (1 - x), "it uses x where σ'(x) needs σ(x): keep σ(x) from forward for backward"),
+                 (-want, "the sign is off"),
+                 (dz * (1 - s * s), "1 − σ(x)² is tanh's pattern; the sigmoid's derivative is your answer to (a)")]
+        hint = next((why for wrong, why in slips if _close(dx, wrong)), None)
+        i = np.unravel_index(int(np.argmax(np.abs(dx - want))), x.shape)
+        where = f"at x = {number(x[i])}, dz = {number(dz[i])}: got {number(dx[i])}, expected {number(want[i])}"
+        raise Wrong(f"MySigmoid.backward(dz) is off {where}; {hint}." if hint else
+                    f"MySigmoid.backward(dz) is off {where}{_worst(run['report'], 'x')}; compare with your answer to (a).")
+    X = t.rng.normal(0, 1.5, size=(int(t.rng.integers(3, 7)), int(t.rng.integers(2, 5))))
+    dz, seed = t.rng.normal(0, 1, size=(len(X), 2)), int(t.rng.integers(1000))
+    what = f"fully_connected([{X.shape[1]}, 3, 2], activation=MySigmoid)"
+    got = t.run(sigmoid_in_network, MySigmoid, X, dz, seed, what=what)
+    reference = fully_connected([X.shape[1], 3, 2], activation="sigmoid", rng=seed)
+    expect.array(got["out"], reference.forward(X), f"the output of {what}")
+    reference.backward(dz)
+    for name, grad in reference.grads.items():
+        expect.array(got["grads"].get(name), grad, f"the gradient {name!r} of {what}")
+    return ("forward gives σ(x), backward agrees with mlp's Sigmoid and with finite differences, and inside "
+            "fully_connected(..., activation=MySigmoid) it works beside mlp's Linear layers.")
+
+
+@scenario
+def linear_layer_run(layer_class, weight: np.ndarray, bias: np.ndarray, x: np.ndarray, dz: np.ndarray) -> dict:
+    """layer_class(weight, bias) run on x: forward's output, backward(dz), grads after it and after a second
+    backward(dz), and check_layer's report."""
+    if not isinstance(layer_class, type):
+        return {"problem": "not a class"}
+    layer = layer_class(weight.copy(), bias.copy())
+    z = _as_plain(layer.forward(x.copy()))
+    dx = _as_plain(layer.backward(dz.copy()))
     grads = getattr(layer, "grads", None)
-    if dx is None:
-        fail(label, "backward returned None: return dE/dx = dz θ_w, shape (N, n_in) like x")
-    if not isinstance(grads, dict) or "weight" not in grads or "bias" not in grads:
-        fail(label, "store the parameter gradients in self.grads['weight'] and self.grads['bias']")
-    dx, dw, db = (np.array(a, dtype=float) for a in (dx, grads["weight"], grads["bias"]))  # copies
-    if dx.shape != x.shape:
-        fail(label, f"dE/dx has shape {dx.shape}, but it must have x's shape {x.shape}: "
-                    "dE/dx = dz θ_w is (N, n_out)·(n_out, n_in)")
-    if dw.shape != want["weight"].shape:
-        hint = (": you computed its transpose, xᵀ dz; dE/dθ_w = dzᵀ x" if _same(dw, want["weight"].T)
-                else ": dE/dθ_w = dzᵀ x is (n_out, N)·(N, n_in)")
-        fail(label, f"grads['weight'] has shape {dw.shape}, but it must have θ_w's shape {want['weight'].shape}{hint}")
-    if db.shape != want["bias"].shape:
-        hint = ": sum dz over the samples (the rows, axis=0)" if db.shape == dz.shape else ""
-        fail(label, f"grads['bias'] has shape {db.shape}, but it must have θ_b's shape {want['bias'].shape}{hint}")
+    first = _as_plain(grads) if isinstance(grads, dict) else None
     layer.backward(dz.copy())
-    if not (_same(np.asarray(layer.grads["weight"], dtype=float), dw) and _same(np.asarray(layer.grads["bias"], dtype=float), db)):
-        fail(label, "calling backward twice changed grads: store the gradients (=), do not add to them (+=)")
-    hints = []
-    if _same(db, want["bias"] / len(x)):
-        hints.append("grads['bias'] is the mean of dz over the samples; E adds up the samples, so take the sum.")
-    if _same(dw, want["weight"] / len(x)):
-        hints.append("grads['weight'] is divided by N; dzᵀ x already adds up the samples, do not divide.")
-    if _same(dx, -want_dx):
-        hints.append("Check the sign of dE/dx.")
-    _report_or_fail(label, layer, x, "\n".join(f"Hint: {h}" for h in hints))
-    passed(label, "dE/dx, dE/dθ_w and dE/dθ_b match mlp.layers.Linear and finite differences (relative error below 1e-6).")
+    second = _as_plain(getattr(layer, "grads", None)) if isinstance(getattr(layer, "grads", None), dict) else None
+    result = {"z": z, "dx": dx, "grads": first, "grads_again": second, "report": {}}
+    if isinstance(dx, np.ndarray) and dx.shape == x.shape:
+        result["report"] = _report_data(layer, x.copy())
+    return result
+
+
+def _linear_problem(t, n: int, n_in: int, n_out: int):
+    """θ_w, θ_b, x, dz drawn from the trial's seed, and mlp's Linear holding the same θ (the oracle)."""
+    weight, bias = t.rng.normal(0, 1, (n_out, n_in)), t.rng.normal(0, 1, n_out)
+    x, dz = t.rng.normal(0, 1, (n, n_in)), t.rng.normal(0, 1, (n, n_out))
+    reference = Linear(n_in, n_out)
+    reference.params["weight"][:], reference.params["bias"][:] = weight, bias
+    return weight, bias, x, dz, reference
+
+
+def _distinct_sizes(t) -> tuple[int, int, int]:
+    """N, n_in, n_out, all different (so that a transposed result has a shape of its own)."""
+    while True:
+        n, n_in, n_out = (int(v) for v in t.rng.integers(2, 8, size=3))
+        if len({n, n_in, n_out}) == 3:
+            return n, n_in, n_out
+
+
+@exercise("5.4", "MyLinear")
+def check_linear_backward(t, MyLinear):
+    """MyLinear(weight, bias).backward(dz) returns dE/dx and stores dE/dθ_w and dE/dθ_b in grads["weight"]
+    and grads["bias"] (overwritten, not accumulated); compared with mlp.layers.Linear for a batch of 4 samples
+    with 3 inputs and 2 outputs and for sizes drawn fresh, and gradient-checked."""
+    for n, n_in, n_out in [(4, 3, 2), _distinct_sizes(t)]:
+        weight, bias, x, dz, reference = _linear_problem(t, n, n_in, n_out)
+        sizes = f"x of shape {x.shape}, θ_w {weight.shape}"
+        run = t.run(linear_layer_run, MyLinear, weight, bias, x, dz, what=f"MyLinear for {sizes}")
+        if run.get("problem"):
+            raise Wrong("pass the class itself, check_linear_backward(MyLinear), not an object made from it")
+        z = reference.forward(x)
+        if not _close(run["z"], z):
+            raise Wrong("MyLinear.forward no longer computes x θ_wᵀ + θ_b: restore the forward you were given")
+        want_dx = reference.backward(dz)
+        want = reference.grads
+        if run["dx"] is None:
+            raise Wrong("MyLinear.backward(dz) returned None: return dE/dx, an array of x's shape (N, n_in)")
+        grads = run["grads"]
+        if not isinstance(grads, dict) or "weight" not in grads or "bias" not in grads:
+            raise Wrong("store the parameter gradients in self.grads['weight'] and self.grads['bias'] "
+                        "(and return dE/dx)")
+        dx = expect.returned(run["dx"], "MyLinear.backward(dz)")
+        if np.shape(dx) != x.shape:
+            raise Wrong(f"MyLinear.backward(dz) returned shape {np.shape(dx)} for {sizes}, but dE/dx has one entry "
+                        f"per entry of x, shape {x.shape}: check which factors your product uses")
+        dw, db = grads["weight"], grads["bias"]
+        if np.shape(dw) != weight.shape:
+            hint = (f"the transpose of θ_w's shape {weight.shape}: which order of the factors gives θ_w's shape?"
+                    if np.shape(dw) == weight.T.shape else f"but θ_w has shape {weight.shape}: dE/dθ_w has one entry "
+                    "per entry of θ_w")
+            raise Wrong(f"self.grads['weight'] has shape {np.shape(dw)}, {hint}")
+        if np.shape(db) != bias.shape:
+            hint = (": that is one row per sample, but every sample uses the same θ_b, so their contributions add up"
+                    if np.shape(db) == dz.shape else ": dE/dθ_b has one entry per entry of θ_b")
+            raise Wrong(f"self.grads['bias'] has shape {np.shape(db)}, but θ_b has shape {bias.shape}{hint}")
+        again = run["grads_again"] or {}
+        if not (_close(again.get("weight"), dw) and _close(again.get("bias"), db)):
+            raise Wrong("calling backward twice changed self.grads: store the gradients with =, do not add to them "
+                        "(+=); as in mlp, each backward gives the gradients of the last forward")
+        report = run["report"]
+        checks = [("MyLinear.backward(dz), dE/dx,", dx, want_dx, "x"),
+                  ("self.grads['weight']", dw, want["weight"], "weight"),
+                  ("self.grads['bias']", db, want["bias"], "bias")]
+        for what, got, expected, name in checks:
+            got = expect.shaped(got, expected.shape, what)
+            if _close(got, expected):
+                continue
+            if _close(got, expected / n):
+                raise Wrong(f"{what} is divided by the number of samples N = {n}: E adds up the samples, so their "
+                            "contributions add up (no mean)")
+            if _close(got, -expected):
+                raise Wrong(f"{what} has the wrong sign")
+            i = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(got - expected))), got.shape))
+            raise Wrong(f"{what} is off at entry {list(i)} for {sizes}: got {number(got[i])}, expected "
+                        f"{number(expected[i])}{_worst(report, name)}; work out one entry with the chain rule "
+                        "on paper, then write it for all entries at once")
+    return ("dE/dx, dE/dθ_w and dE/dθ_b match mlp.layers.Linear, for a batch of 4 and for sizes drawn at random, "
+            "and backward can be called twice.")
+
+
+scoreboard = scoreboard_for(__name__)

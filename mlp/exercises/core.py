@@ -112,7 +112,7 @@ class Trial:
         """
         request = {"op": "call", "target": wire.encode(wire.Ref(function.name)), "args": wire.encode(list(args)),
                    "return_args": return_args}
-        return self._ask(request, what, return_args)
+        return self._ask(request, what, return_args, function.name)
 
     def run(self, scenario: Callable, *args, what: str):
         """A registered scenario (wire.scenario) beside the student's objects; Handles in args become the objects."""
@@ -120,10 +120,10 @@ class Trial:
         request = {"op": "run", "scenario": scenario.scenario_name, "args": wire.encode(args)}
         return self._ask(request, what, False)
 
-    def _ask(self, request: dict, what: str, return_args: bool):
+    def _ask(self, request: dict, what: str, return_args: bool, name: str | None = None):
         answer = self.transport.answer(request)
         if "error" in answer:
-            raise StudentCodeFailed(what, answer["error"])
+            raise StudentCodeFailed(what, answer["error"], name)
         try:
             value = wire.decode(answer["ok"])
             return (value, wire.decode(answer["args"])) if return_args else value
@@ -134,9 +134,9 @@ class Trial:
 class StudentCodeFailed(Exception):
     """The student's code raised while a check ran it; `error` is wire.describe_error's plain data."""
 
-    def __init__(self, what: str, error: dict) -> None:
+    def __init__(self, what: str, error: dict, name: str | None = None) -> None:
         super().__init__(what)
-        self.what, self.error = what, error
+        self.what, self.error, self.name = what, error, name  # name: the student's function called, if one was
 
 
 class Exercise:
@@ -169,7 +169,8 @@ class Exercise:
         stub = error.get("stub")
         if stub == self.label:
             return Verdict(self.label, "not attempted",
-                           f"write your code in place of the line raise NotImplementedError(...) in {self.targets[0]}, "
+                           f"write your code in place of the line raise NotImplementedError(...) in "
+                           f"{failed.name or self.targets[0]}, "
                            "run that cell, then this one.")
         if stub:
             return Verdict(self.label, "failed", f"this exercise uses your answer to {stub}, which is not solved yet: "

@@ -1,106 +1,172 @@
-"""Checks for notebook 02, the collapse of stacked linear layers.
+"""Checks for notebook 02: a stack of affine layers is one affine map, and what that map can be.
 
-Each check calls the student's function on test inputs and compares with mlp's own implementation
-(mlp.collapse, mlp.linear), then says in one sentence what is right or what is off.
+Each check runs the student's function on fresh stacks and data drawn from the trial's seed (so no
+cell shows them) and on fixed cases chosen to tell the usual slips apart: the weights multiplied in
+the wrong order, a transposed W, a bias lost or added up, a sum where a mean is asked for, a fit
+without its bias, a width left out of the rank bound. mlp.collapse and mlp.regression are the
+oracles, on the checker's side only. The check docstrings say what is checked, never the answer.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import regression
-from ..data import load_wine_quality, standardize
-from ..collapse import collapse, linear_stack, rank_bound
-from ._legacy import call, check_array, fail, passed
+from .. import data, regression
+from ..collapse import collapse
+from ..layers import Linear
+from ..network import Sequential
+from . import expect
+from .core import Wrong, exercise, scoreboard_for
+from .wire import scenario
+
+# --- Exercise 2.1: collapse a stack ------------------------------------------------------------------
 
 
-def _stack_with_biases(sizes, seed):
-    """A seeded stack of Linear layers with nonzero biases (mlp starts biases at 0, which would hide a lost bias)."""
-    rng = np.random.default_rng(seed)
-    stack = linear_stack(sizes, rng=rng)
-    for layer in stack.layers:
-        layer.params["bias"][:] = rng.standard_normal(layer.n_out)
-    return stack
+def _stack(weights, biases) -> Sequential:
+    """A Sequential of Linear layers holding the given θ_w^i (n_i, n_{i−1}) and θ_b^i (n_i,)."""
+    layers = []
+    for theta_w, theta_b in zip(weights, biases):
+        theta_w = np.asarray(theta_w, dtype=np.float64)
+        layer = Linear(theta_w.shape[1], theta_w.shape[0], rng=0)
+        layer.params["weight"][...] = theta_w
+        layer.params["bias"][...] = theta_b
+        layers.append(layer)
+    return Sequential(layers)
 
 
-def check_collapse(student_collapse) -> None:
-    """Exercise 2.1: student_collapse(stack) -> (W, b) with stack(X) = X Wᵀ + b."""
-    label = "Exercise 2.1"
-    for sizes, seed in (([4, 4, 4, 4], 2), ([3, 4, 2], 1), ([2, 6, 1, 3], 3), ([5, 3], 4)):
-        stack = _stack_with_biases(sizes, seed)
-        W_true, b_true = collapse(stack)
-        answer = call(label, "your function", student_collapse, stack)
-        if not isinstance(answer, tuple) or len(answer) != 2:
-            fail(label, "collapse(stack) should return a pair (W, b), e.g. `return W, b`")
-        W, b = (np.asarray(a, dtype=np.float64) for a in answer)
-        if W.shape == W_true.T.shape and (W.shape != W_true.shape or np.allclose(W, W_true.T) and not np.allclose(W, W_true)):
-            fail(label, f"W is transposed: it should have shape {W_true.shape} = (outputs, inputs), like "
-                        "Linear's weight: multiply the later layers on the left, W = W_L ⋯ W_1")
-        weights = [layer.params["weight"] for layer in stack.layers]
-        if W.shape == W_true.shape and len(set(w.shape for w in weights)) == 1:
-            reversed_product = weights[0]
-            for w in weights[1:]:
-                reversed_product = reversed_product @ w
-            if np.allclose(W, reversed_product) and not np.allclose(W, W_true):
-                fail(label, "W multiplies the layers in the wrong order: the first layer acts first, so it stands "
-                            "on the right, W = W_L ⋯ W_2 W_1")
-        check_array(label, W, W_true, f"W for the stack {sizes}")
-        biases = [layer.params["bias"] for layer in stack.layers]
-        if b.shape == b_true.shape and not np.allclose(b, b_true):
-            if np.allclose(b, biases[-1]):
-                fail(label, "b is only the last layer's bias: the earlier biases pass through the later layers too")
-            if len(set(v.shape for v in biases)) == 1 and np.allclose(b, sum(biases)):
-                fail(label, "b adds up the biases, but each earlier bias is multiplied by the later weights: "
-                            "b ← W_i b + b_i, layer by layer")
-        check_array(label, b, b_true, f"b for the stack {sizes}",
-                    hint="Update both together, layer by layer: W ← W_i W and b ← W_i b + b_i.")
-        X = np.random.default_rng(seed).standard_normal((7, sizes[0]))
-        check_array(label, X @ W.T + b, stack.forward(X), "X @ W.T + b")
-    passed(label, "(W, b) reproduce every stack exactly: a stack of affine layers is one affine map.")
+@scenario
+def collapse_stack_on(collapse_stack, weights, biases):
+    """The student's collapse_stack(stack) on a Sequential of Linear layers with these weights and biases;
+    returns (its answer, the weights and biases as it left them)."""
+    stack = _stack(weights, biases)
+    answer = collapse_stack(stack)
+    return (answer, [layer.params["weight"].copy() for layer in stack.layers],
+            [layer.params["bias"].copy() for layer in stack.layers])
 
 
-def check_rank_bound(student_rank_bound) -> None:
-    """Exercise 2.3: student_rank_bound(sizes) -> the largest possible rank of W_L ⋯ W_1."""
-    label = "Exercise 2.3"
-    cases = ([3, 1, 3], [2, 5, 3], [6, 4, 5, 6], [4, 7, 9], [3, 3], [5, 8, 2], [9, 6, 2, 7, 8])
-    for sizes in cases:
-        answer = call(label, "your function", student_rank_bound, list(sizes))
-        expected = rank_bound(sizes)
-        if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, np.integer)):
-            fail(label, f"rank_bound({sizes}) should return a whole number, got {answer!r}")
-        if answer == expected:
+def _random_stack(t, sizes):
+    weights = [t.rng.standard_normal((m, n)) / np.sqrt(n) for n, m in zip(sizes[:-1], sizes[1:])]
+    biases = [t.rng.standard_normal(m) for m in sizes[1:]]
+    return weights, biases
+
+
+def _product(matrices):
+    result = matrices[0]
+    for matrix in matrices[1:]:
+        result = result @ matrix
+    return result
+
+
+@exercise("2.1", "collapse_stack")
+def check_collapse_stack(t, collapse_stack):
+    """collapse_stack(stack) on stacks of Linear layers with random weights and biases, square and not:
+    the pair (W, b) of the one affine map that each stack computes, the stack left unchanged."""
+    random_sizes = [int(n) for n in t.rng.integers(1, 7, size=int(t.rng.integers(3, 6)))]
+    for sizes in ([4, 4, 4, 4], [3, 4, 2], [5, 3], [2, 6, 1, 3], random_sizes):
+        weights, biases = _random_stack(t, sizes)
+        what = f"collapse_stack(stack) for a stack with widths {sizes}"
+        answer, weights_after, biases_after = t.run(collapse_stack_on, collapse_stack, weights, biases, what=what)
+        for i, (before, after) in enumerate(zip(weights, weights_after)):
+            expect.unchanged(before, after, f"stack.layers[{i}].params['weight']", "collapse_stack")
+        for i, (before, after) in enumerate(zip(biases, biases_after)):
+            expect.unchanged(before, after, f"stack.layers[{i}].params['bias']", "collapse_stack")
+        W, b = expect.sequence(answer, 2, what, "the pair (W, b), e.g. `return W, b`")
+        W_true, b_true = collapse(_stack(weights, biases))
+        n_out, n_in = W_true.shape
+        W_shape = np.shape(W)
+        if n_out != n_in and W_shape == (n_in, n_out):
+            raise Wrong(f"W for the widths {sizes} has shape {W_shape} = (inputs, outputs): W maps the {n_in} inputs "
+                        f"to the {n_out} outputs, so it is stored like params['weight'], one row per output")
+        if n_out == n_in and expect.close(W, W_true.T) and not expect.close(W, W_true):
+            raise Wrong(f"W for the widths {sizes} is the transpose of the stack's map: store it like "
+                        "params['weight'], one row per output (the check compares X @ W.T + b with the stack)")
+        if len({w.shape for w in weights}) == 1 and len(weights) > 1 and expect.close(W, _product(weights)):
+            raise Wrong("W multiplies the weights in the wrong order: an input x meets the first layer first, "
+                        "so on which side of the product must stack.layers[0]'s weight stand?")
+        expect.array(W, W_true, f"W for the widths {sizes}",
+                     hint="Follow one input x through two layers on paper: which matrix multiplies x at the end?")
+        b = expect.shaped(b, b_true.shape, f"b for the widths {sizes}")
+        if not expect.close(b, b_true):
+            after_first = _product(weights[1:][::-1]) if len(weights) > 1 else np.eye(len(b_true))
+            if len(weights) > 1 and expect.close(b, biases[-1]):
+                raise Wrong("b is only the last layer's bias: the earlier biases pass through the later layers too")
+            if len({v.shape for v in biases}) == 1 and len(biases) > 1 and expect.close(b, sum(biases)):
+                raise Wrong("b adds up the biases as they are, but an earlier bias also passes through the weights "
+                            "of every later layer")
+            if len(weights) > 1 and expect.close(b, b_true - after_first @ biases[0]):
+                raise Wrong("b misses the first layer's bias: it, too, passes through every later layer")
+        expect.array(b, b_true, f"b for the widths {sizes}",
+                     hint="Follow one input x through two layers on paper and collect what does not depend on x.")
+    return ("(W, b) reproduce every stack: its output is X @ W.T + b, one affine map, however many layers "
+            "it has.")
+
+
+# --- Exercise 2.2: the best a stack can do -----------------------------------------------------------
+
+@exercise("2.2", "best_stack_cost")
+def check_best_stack_cost(t, best_stack_cost):
+    """best_stack_cost(X, y) on random data and on the wine data, raw and standardised: the lowest mean
+    cost E/N that any stack of Linear layers with one output can reach on them."""
+    n, d = int(t.rng.integers(30, 60)), int(t.rng.integers(2, 6))
+    X = t.rng.standard_normal((n, d)) * t.rng.uniform(0.5, 3, d) + t.rng.uniform(-3, 3, d)
+    y = X @ t.rng.uniform(-2, 2, d) + t.rng.uniform(2, 5) + 0.3 * t.rng.standard_normal(n)
+    wine = data.load_wine_quality()
+    problems = {f"random data ({n} samples, {d} features)": (X, y),
+                "the standardised wine data": (data.standardize(wine.X)[0], wine.y),
+                "the wine data": (wine.X, wine.y)}
+    for name, (A, target) in problems.items():
+        what = f"best_stack_cost(X, y) on {name}"
+        got = expect.number(t.call(best_stack_cost, A, target, what=what), what)
+        N = len(A)
+        expected = regression.cost(A, target, regression.fit_least_squares(A, target)) / N
+        if np.isclose(got, expected, rtol=1e-6):
             continue
-        if len(sizes) > 2 and answer == min(sizes[1:-1]):
-            fail(label, f"rank_bound({sizes}) gave {answer}, the narrowest hidden width; but the input and output "
-                        "widths bound the rank too (W has only that many rows and columns)")
-        fail(label, f"rank_bound({sizes}) gave {answer}, but a product of matrices of these sizes can reach rank "
-                    f"{expected} and no more")
-    passed(label, "the rank of W_L ⋯ W_1 is at most the smallest width of the stack.")
-
-
-def check_best_stack_cost(student_best_stack_cost) -> None:
-    """Exercise 2.2: student_best_stack_cost(X, y) -> the lowest mean cost E/N any stack of Linear layers can reach."""
-    label = "Exercise 2.2"
-    rng = np.random.default_rng(5)
-    X = rng.standard_normal((40, 3))
-    y = X @ np.array([1.0, -2.0, 0.5]) + 3.0 + 0.3 * rng.standard_normal(40)
-    wine = load_wine_quality()
-    for name, (A, t) in {"random data": (X, y), "the standardised wine data": (standardize(wine.X)[0], wine.y)}.items():
-        answer = call(label, "your function", student_best_stack_cost, A, t)
-        try:
-            answer = float(answer)
-        except (TypeError, ValueError):
-            fail(label, f"best_stack_cost should return a number, got {type(answer).__name__}")
-        theta = regression.fit_least_squares(A, t)
-        expected = regression.cost(A, t, theta) / len(A)
-        if np.isclose(answer, expected, rtol=1e-6):
-            continue
-        if np.isclose(answer, expected * len(A), rtol=1e-6):
-            fail(label, f"on {name} you returned the summed cost E; the question asks for the mean E/N (divide by N = {len(A)})")
-        no_bias, *_ = np.linalg.lstsq(A, t, rcond=None)
-        if np.isclose(answer, np.mean((A @ no_bias - t) ** 2), rtol=1e-6):
-            fail(label, f"on {name} your fit has no bias, but every Linear layer has one: fit θ with the bias column")
-        if answer < expected:
-            fail(label, f"on {name} you claim E/N = {answer:.6g}, below what any affine map can reach ({expected:.6g})")
-        fail(label, f"on {name} you returned E/N = {answer:.6g}; a stack can do better. Which single affine map "
+        no_bias = np.linalg.lstsq(A, target, rcond=None)[0]
+        slips = [(expected * N, f"is the summed cost E; the question asks for the mean E/N (here N = {N})"),
+                 (np.sqrt(expected), "is the square root of E/N: the question asks for the mean squared error itself"),
+                 (np.mean((A @ no_bias - target) ** 2), "comes from a fit without a bias, but every Linear layer "
+                                                        "has one: fit θ with the bias column, as in notebook 01"),
+                 (np.var(target), "is what the constant prediction mean(y) costs: a stack can do better than a constant")]
+        hint = next((why for wrong, why in slips if np.isclose(got, wrong, rtol=1e-6)), None)
+        if hint:
+            raise Wrong(f"{what} {hint}")
+        if got < expected:
+            raise Wrong(f"{what} claims E/N = {got:.6g}, below what any affine map reaches: which family of "
+                        "functions do the stacks span?")
+        raise Wrong(f"{what} returned E/N = {got:.6g}, but a stack can do better: which single affine map "
                     "is the best one, and what does it cost?")
-    passed(label, "a stack of Linear layers can at best match least squares, never beat it.")
+    wine_best = regression.cost(wine.X, wine.y, regression.fit_least_squares(wine.X, wine.y)) / len(wine.y)
+    return (f"no stack of Linear layers beats least squares: on the wine data the best E/N is {wine_best:.4f}, "
+            "raw or standardised.")
+
+
+# --- Exercise 2.3: the rank of the collapsed map -----------------------------------------------------
+
+@exercise("2.3", "max_rank")
+def check_max_rank(t, max_rank):
+    """max_rank(sizes) for fixed and random lists of widths: the largest rank the collapsed weight W of
+    a stack with these widths can have."""
+    cases = [[3, 1, 3], [2, 5, 3], [6, 4, 5, 6], [4, 7, 9], [3, 3], [5, 8, 2], [9, 6, 2, 7, 8], [7, 9, 9, 4]]
+    for _ in range(3):
+        cases.append([int(n) for n in t.rng.integers(1, 13, size=int(t.rng.integers(2, 7)))])
+    for sizes in cases:
+        what = f"max_rank({sizes})"
+        got = expect.integer(t.call(max_rank, list(sizes), what=what), what)
+        expected = min(sizes)
+        if got == expected:
+            continue
+        if len(sizes) > 2 and got == min(sizes[1:-1]):
+            raise Wrong(f"{what} gave {got}, the narrowest hidden width; but the input and output widths bound "
+                        "the rank too (W has only that many columns and rows)")
+        if got == min(sizes[1:]):
+            raise Wrong(f"{what} gave {got}, which leaves out the input width {sizes[0]}: W has only {sizes[0]} columns")
+        if got == min(sizes[:-1]):
+            raise Wrong(f"{what} gave {got}, which leaves out the output width {sizes[-1]}: W has only {sizes[-1]} rows")
+        if got > expected:
+            raise Wrong(f"{what} gave {got}, but no product of weights of these shapes reaches that rank: "
+                        "which width limits it?")
+        raise Wrong(f"{what} gave {got}, but random weights of these shapes already give W a higher rank: "
+                    "which width limits it?")
+    return "the rank of W = θ_w^L ⋯ θ_w^1 is at most the smallest width in the stack, and random weights reach it."
+
+
+scoreboard = scoreboard_for(__name__)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -99,8 +100,11 @@ def encode(value, depth: int = 0):
 def _describe(value) -> str:
     if isinstance(value, np.ndarray):
         return f"an array of {value.dtype} (not numbers)"
-    kind = type(value).__name__
-    return f"a {kind}" if not callable(value) else f"the {'class' if isinstance(value, type) else 'function'} {getattr(value, '__name__', kind)}"
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    if inspect.isroutine(value):
+        return f"the function {getattr(value, '__name__', type(value).__name__)}"
+    return f"a {type(value).__name__}"
 
 
 def decode(data, depth: int = 0):

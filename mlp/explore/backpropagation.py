@@ -14,7 +14,7 @@ import ipywidgets as widgets
 
 from ..graph import Graph, backprop_example
 from .._format import number
-from ..graph_plot import draw_graph
+from ..graph_plot import GRAD_COLOR, HIGHLIGHT_COLOR, LOCAL_COLOR, VALUE_COLOR, layout
 from . import Explorer
 
 
@@ -27,7 +27,7 @@ def _bracketed(value: float) -> str:
 def _forward_text(node, values: dict[str, float]) -> str:
     """"d = x + y = −2 + 5 = 3": the node's formula, then with its inputs' numbers, then its value."""
     if not node.inputs:
-        return f"the input {node.name} = {number(values[node.name])}"
+        return f"the input {node.name} = {number(values[node.name])} goes into the nodes that use it"
     right = node.formula().split(" = ", 1)[1]
     names = sorted({a.name for a in node.inputs}, key=len, reverse=True)
     with_numbers = re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b",
@@ -53,11 +53,14 @@ def _backward_text(graph: Graph, node, grads: dict[str, float]) -> str:
 def backprop_state(graph: Graph, step: int, **inputs: float) -> dict:
     """What is known after `step` steps of a full pass through `graph` at the given inputs.
 
-    The steps are graph.steps(): first every node's forward (its value), then every node's
-    backward in reverse order (its gradient ∂output/∂node, complete because every node that uses it
-    came before). Step 0 is the start, before anything is computed.
+    The steps are graph.steps(): first every node's forward, then every node's backward in reverse
+    order (its gradient ∂output/∂node, complete because every node that uses it came before). Step 0
+    is the start: the inputs are given (their values are known), nothing is computed yet. An input's
+    forward step sends its value into the nodes that use it; any other node's forward step computes
+    its value from its inputs' values.
     Returns {"step", "n_steps", "phase" ("start", "forward" or "backward"), "node" (name or None),
-    "values" and "grads" ({name: number} known so far), "text" (what the step computed)}.
+    "values" ({name: number} known so far: the inputs, then each computed node), "sent" (names whose
+    forward step is done, in order), "grads" ({name: number} known so far), "text" (what the step did)}.
     The graph is left evaluated (forward and backward) at `inputs`.
     """
     steps = graph.steps()
@@ -66,12 +69,17 @@ def backprop_state(graph: Graph, step: int, **inputs: float) -> dict:
     graph.forward(**inputs)
     graph.backward()
     done = steps[:step]
-    values = {node.name: node.value for phase, node in done if phase == "forward"}
+    leaves = [node for node in graph.nodes if not node.inputs]
+    sent = [node.name for phase, node in done if phase == "forward"]
+    values = {node.name: node.value for node in leaves}
+    values |= {node.name: node.value for phase, node in done if phase == "forward"}
     grads = {node.name: node.grad for phase, node in done if phase == "backward"}
     n_forward = len(graph.nodes)
     if step == 0:
         phase, name = "start", None
-        text = f"Step 0 of {len(steps)}: nothing is computed yet. Move the step slider to run the forward pass."
+        given = ", ".join(f"{node.name} = {number(node.value)}" for node in leaves)
+        text = (f"Step 0 of {len(steps)}: the inputs {given} are given; nothing is computed yet. "
+                "Move the step slider to run the forward pass.")
     else:
         phase, node = steps[step - 1]
         name = node.name
@@ -80,14 +88,90 @@ def backprop_state(graph: Graph, step: int, **inputs: float) -> dict:
         else:
             text = f"Backward step {step - n_forward} of {n_forward}: {_backward_text(graph, node, grads)}"
     return {"step": step, "n_steps": len(steps), "phase": phase, "node": name, "values": values,
-            "grads": grads, "text": text}
+            "sent": sent, "grads": grads, "text": text}
+
+
+class GraphView:
+    """The compute graph drawn once (arrows, nodes, formulas), with every number as a text changed in place.
+
+    The look is `mlp.graph_plot.draw_graph`'s: values green, gradients red, local gradients purple,
+    the current node orange. `show(state)` sets the texts and colours for a `backprop_state`.
+    """
+
+    def __init__(self, ax, graph: Graph, view) -> None:
+        self.ax, self.graph, self.view = ax, graph, view
+        position = layout(graph)
+        output = graph.output.name
+        label = lambda x, y, up, color, va, size, bold=False: ax.annotate(  # noqa: E731
+            "", (x, y), xytext=(0, up), textcoords="offset points", ha="center", va=va, color=color,
+            fontsize=size, fontweight="bold" if bold else "normal", zorder=5)
+        self.edges = []  # (user, input index, source, value text, gradient text, local text)
+        for node in graph.nodes:
+            x1, y1 = position[node.name]
+            for i, source in enumerate(node.inputs):
+                x0, y0 = position[source.name]
+                ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                            arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1.4, shrinkA=24, shrinkB=24))
+                t = 0.4 if x1 - x0 < 1.5 else 0.5
+                xm, ym = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                self.edges.append((node, i, source, label(xm, ym, 3, VALUE_COLOR, "bottom", 11, True),
+                                   label(xm, ym, -3, GRAD_COLOR, "top", 11, True),
+                                   label(xm, ym, -19, LOCAL_COLOR, "top", 9)))
+        self.nodes = {}  # name -> (marker, symbol text, value text, gradient text)
+        for node in graph.nodes:
+            x, y = position[node.name]
+            leaf = not node.inputs
+            marker = ax.scatter([x], [y], s=1500 if leaf else 2200, marker="s" if leaf else "o", facecolor="white",
+                                edgecolor="black", linewidth=1.2, zorder=3)
+            symbol = node.symbol.replace("·", "×") if len(node.symbol) == 1 else node.symbol
+            text = ax.text(x, y, node.name if leaf else symbol, ha="center", va="center",
+                           fontsize=13 if leaf or len(symbol) == 1 else 10, zorder=4)
+            if not leaf:
+                label(x, y, 27, "black", "bottom", 10).set_text(node.formula())
+            self.nodes[node.name] = (marker, text, label(x, y, -26, "0.5", "top", 10), label(x, y, -40, GRAD_COLOR, "top", 10))
+        columns = max(c for c, _ in position.values())
+        rows = max(r for _, r in position.values())
+        ax.set_xlim(-0.45, columns + 0.45)
+        ax.set_ylim(rows + 0.75, -0.45)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xlabel(f"forward pass → values (green)      ← backward pass: gradients ∂{output}/∂· (red)\n"
+                      "local gradient of each edge a → b: ∂b/∂a (purple), in the backward pass")
+        self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=12)
+        moving = [self.title]
+        for _, _, _, *texts in self.edges:
+            moving += texts
+        for marker, text, value, grad in self.nodes.values():
+            moving += [marker, text, value, grad]
+        view.animate(*moving)
+
+    def show(self, state: dict, title: str) -> None:
+        values, grads, sent = state["values"], state["grads"], set(state["sent"])
+        output = self.graph.output.name
+        for user, i, source, value, grad, local in self.edges:
+            value.set_text(number(values[source.name]) if source.name in sent else "")
+            known = user.name in grads
+            grad.set_text(number(user.local_gradients()[i] * grads[user.name]) if known else "")
+            local.set_text(f"∂{user.name}/∂{source.name} = {number(user.local_gradients()[i])}"
+                           if known and state["phase"] == "backward" else "")
+        for name, (marker, _, value, grad) in self.nodes.items():
+            current = name == state["node"]
+            marker.set_facecolor(HIGHLIGHT_COLOR if current else "white")
+            marker.set_linewidth(2.5 if current else 1.2)
+            known = name in values
+            value.set_text(f"{name} = {number(values[name])}" if known else f"{name} = ?")
+            value.set_color(VALUE_COLOR if known else "0.5")
+            grad.set_text(f"∂{output}/∂{name} = {number(grads[name])}" if name in grads else "")
+        self.title.set_text(title)
 
 
 class BackpropExplorer(Explorer):
     """Choose x, y, z and step through the forward pass, then the backward pass, one node at a time.
 
-    The current node is drawn in orange with its value and, in the backward pass, its gradient;
-    the status line writes out what the step computed.
+    At step 0 the inputs show their values (they are given); the current node is drawn in orange
+    with its value and, in the backward pass, its gradient; the status line writes out what the step computed.
     """
 
     title = "Backpropagation, step by step"
@@ -99,8 +183,7 @@ class BackpropExplorer(Explorer):
         style = {"description_width": "initial"}
 
         def slider(name, value):
-            return widgets.FloatSlider(value=value, min=-5.0, max=5.0, step=0.5, description=name,
-                                       continuous_update=False, style=style)
+            return widgets.FloatSlider(value=value, min=-5.0, max=5.0, step=0.5, description=name, style=style)
 
         controls = {"x": slider("x", x), "y": slider("y", y), "z": slider("z", z),
                     "step": widgets.IntSlider(value=step, min=0, max=n_steps, description="step", style=style)}
@@ -109,11 +192,12 @@ class BackpropExplorer(Explorer):
     def compute(self, x: float, y: float, z: float, step: int) -> dict:
         return backprop_state(self.graph, step, x=x, y=y, z=z)
 
-    def draw(self, fig, result: dict) -> None:
-        ax = fig.add_subplot()
-        draw_graph(ax, self.graph, values=result["values"], grads=result["grads"], highlight=result["node"],
-                   local=result["phase"] == "backward",
-                   title=f"L = ((x + y)·z − 1)², step {result['step']} of {result['n_steps']}")
+    def build(self, fig) -> None:
+        ax = fig.add_axes((0.02, 0.13, 0.96, 0.8))
+        self.graph_view = GraphView(ax, self.graph, self.view)
+
+    def draw(self, result: dict) -> None:
+        self.graph_view.show(result, f"L = ((x + y)·z − 1)², step {result['step']} of {result['n_steps']}")
 
     def summary(self, result: dict) -> str:
         return f"<b>{html.escape(result['text'])}</b>"

@@ -1,9 +1,10 @@
 """Fixtures for the browser tests: a Chromium, one JupyterLab server and one browser per test session.
 
-Chromium is the system's (Debian: `apt-get install chromium`); it is installed with apt when missing
-and the tests run as root (as in CI). Playwright's own browser download is never used. When no
-browser can be found or installed, every browser test is skipped with a message saying what to
-install, and the summary says so in capitals: a skip is never a pass.
+Chromium is the system's (Debian: `apt-get install chromium`); `python3 course.py test` installs it
+before pytest starts when it is missing and it runs as root (its setup step, tools/system_deps.py,
+says so). Playwright's own browser download is never used. When no browser can be found, every
+browser test is skipped with a message saying what to install, and the summary says so in
+capitals: a skip is never a pass.
 
 The server runs from the project's environment on a free loopback port with a token, from a
 temporary copy of the notebooks, with hermetic Jupyter directories, no autosave and no news; it is
@@ -28,17 +29,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from system_deps import CHROMIUM_ARGS, CHROMIUM_HINT as INSTALL_HINT, find_chromium  # noqa: E402
 ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOK_DIRS = ("lectures", "solutions")
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_HINT = (
-    "install Chromium (Debian/Ubuntu: sudo apt-get install chromium) "
-    "or point MLP_BROWSER at a Chromium or Chrome executable"
-)
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept in the page
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -46,41 +40,12 @@ LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept i
 }
 
 
-def _find_browser() -> str | None:
-    if os.environ.get("MLP_BROWSER"):
-        return os.environ["MLP_BROWSER"]
-    for name in BROWSER_NAMES:
-        if path := shutil.which(name):
-            return path
-    return None
-
-
-def _install_chromium() -> str:
-    """Install Debian's chromium with apt; return why it could not be, or '' on success."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return "no Chromium found and not running as root, so it cannot be installed with apt"
-    if not shutil.which("apt-get"):
-        return "no Chromium found and no apt-get to install it with"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"],
-                    ["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=300", "chromium"]):
-        print(f"\nbrowser tests: {' '.join(command)}", flush=True)
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            tail = " | ".join((done.stdout + done.stderr).strip().splitlines()[-3:])
-            return f"'{' '.join(command)}' failed ({tail})"
-    return ""
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """The Chromium executable; installed with apt when missing and running as root, else skip."""
-    path = _find_browser()
+    """The Chromium executable, or skip (loudly: see pytest_terminal_summary)."""
+    path = find_chromium()
     if path is None:
-        problem = _install_chromium()
-        path = _find_browser()
-        if path is None:
-            pytest.skip(f"browser tests need a Chromium: {problem or 'apt installed no chromium'}; {INSTALL_HINT}")
+        pytest.skip(f"browser tests need a Chromium: none on PATH and MLP_BROWSER unset; {INSTALL_HINT}")
     return path
 
 

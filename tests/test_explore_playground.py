@@ -1,0 +1,222 @@
+"""The training playground without a browser: its steps are mlp.train's, its controls change its picture."""
+import asyncio
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import mlp  # noqa: E402
+from mlp.explore.playground import DATASETS, Playground, load_dataset, make_network, target_surface  # noqa: E402
+from mlp.explore.training import Player, StepBudget, Trainer  # noqa: E402
+
+
+def trained_by_mlp(dataset, sizes, activation, tau, steps, seed=0):
+    data = load_dataset(dataset)
+    model = make_network(sizes, activation, seed)
+    history = mlp.train(model, mlp.SquaredError("mean"), data.X, data.y, tau, steps, progress=False)
+    return model, history
+
+
+@pytest.mark.parametrize("dataset, sizes, activation", [("sine", [1, 8, 1], "tanh"), ("xor", [2, 6, 6, 1], "relu"),
+                                                        ("wine", [2, 4, 1], "sigmoid"), ("abs", [1, 1], "relu")])
+def test_the_state_after_n_steps_is_mlp_trains_theta_n(dataset, sizes, activation):
+    playground = Playground(dataset=dataset, layers=len(sizes) - 2, width=sizes[1] if len(sizes) > 2 else 8,
+                            activation=activation, tau=0.05)
+    playground.step(7)
+    playground.step(30)
+    model, history = trained_by_mlp(dataset, sizes, activation, 0.05, 37)
+    assert playground.trainer.k == 37
+    for name, theta in model.params.items():
+        np.testing.assert_array_equal(playground.model.params[name], theta)   # bit for bit: the same arithmetic
+    np.testing.assert_array_equal(playground.trainer.costs, history.costs)
+    assert playground.frame()["k"] == 37 and playground.frame()["costs"][-1] == history.costs[-1]
+
+
+def test_the_trainer_takes_any_loss_and_keeps_going_after_many_steps():
+    x, y = mlp.data.make_regression_1d(40, rng=3)
+    a, b = mlp.fully_connected([1, 5, 1], rng=1), mlp.fully_connected([1, 5, 1], rng=1)
+    trainer = Trainer(a, x, y, 1e-3, loss=mlp.SquaredError("sum"))
+    for _ in range(5):
+        trainer.advance(500)   # past the first cost buffer (1024 entries)
+    history = mlp.train(b, mlp.SquaredError("sum"), x, y, 1e-3, 2500, progress=False)
+    np.testing.assert_array_equal(trainer.costs, history.costs)
+    np.testing.assert_array_equal(a.params["0.weight"], b.params["0.weight"])
+    trainer.tau = 2e-3
+    assert trainer.tau == 2e-3 and trainer.symbol == "E"
+
+
+def test_reset_goes_back_to_theta_0_at_step_0():
+    playground = Playground(tau=0.1)
+    start = {name: p.copy() for name, p in playground.model.params.items()}
+    first = playground.image.value
+    playground.step(50)
+    assert playground.image.value == first          # stepping alone draws nothing new
+    playground.show()
+    assert playground.image.value != first
+    playground.reset()
+    assert playground.trainer.k == 0 and len(playground.trainer.costs) == 1
+    for name, p in playground.model.params.items():
+        np.testing.assert_array_equal(p, start[name])
+    assert playground.image.value == first          # the very same picture as at the start
+
+
+def test_divergence_stops_training_with_mlps_message():
+    playground = Playground(dataset="wine", layers=1, width=8, tau=3.0)
+    playground.step(5000)
+    k = playground.trainer.k
+    assert k < 5000 and playground.trainer.error is not None
+    with pytest.raises(mlp.DivergenceError) as raised:
+        trained_by_mlp("wine", [2, 8, 1], "tanh", 3.0, 5000)
+    assert playground.message == str(raised.value)                   # the same words as mlp.train's
+    assert f"diverged at step {k}" in playground.message
+    playground.show()
+    assert "DivergenceError" in playground.status.value and f"step k = {k:,}" in playground.status.value
+    assert playground.buttons["play"].disabled and playground.buttons["step"].disabled
+    playground.controls["tau"].value = 0.1                           # a smaller τ starts again from θ(0)
+    assert playground.trainer.k == 0 and playground.trainer.error is None and not playground.buttons["step"].disabled
+
+
+def test_step_takes_one_gradient_step_and_shows_it():
+    playground = Playground()
+    playground.buttons["step"].click()
+    playground.buttons["step"].click()
+    assert playground.trainer.k == 2
+    assert "step k = 2" in playground.header.get_text() and "<b>step k = 2</b>" in playground.status.value
+
+
+CHANGES = [("dataset", "xor"), ("layers", 2), ("width", 5), ("activation", "relu"), ("tau", 0.5)]
+
+
+@pytest.mark.parametrize("name, value", CHANGES, ids=[c[0] for c in CHANGES])
+def test_every_control_changes_the_pictures_data_and_pixels(name, value):
+    playground = Playground(dataset="sine", layers=1, width=8, activation="tanh", tau=0.1)
+    playground.step(20)
+    playground.show()
+    before, pixels = playground.frame(), playground.view.rgb().copy()
+    playground.controls[name].value = value
+    after = playground.frame()
+    changed = [key for key in before if not _same(before[key], after[key])]
+    assert changed, f"moving {name} changed nothing in the picture's data"
+    assert (playground.view.rgb() != pixels).any(), f"moving {name} changed no pixel"
+    if name == "tau":
+        assert after["k"] == 20 and after["tau"] == 0.5    # τ applies to the next steps; the run goes on
+    else:
+        assert after["k"] == 0                              # a new network starts at step 0
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)
+    return a == b
+
+
+def test_without_hidden_layers_width_and_activation_are_disabled():
+    playground = Playground(layers=1)
+    assert not playground.controls["width"].disabled
+    playground.controls["layers"].value = 0
+    assert playground.controls["width"].disabled and playground.controls["activation"].disabled
+    assert playground.sizes == [1, 1]
+    assert "linear regression" in playground.diagram.ax.get_title() or playground.diagram.sizes == [1, 1]
+
+
+def test_every_data_set_trains_and_the_picture_shows_the_network_function():
+    for key in DATASETS:
+        playground = Playground(dataset=key, layers=1, width=4, tau=0.05)
+        start = playground.trainer.cost
+        playground.step(200)
+        assert playground.trainer.cost < start, key
+        frame = playground.frame()
+        data = load_dataset(key)
+        if data.dims == 1:
+            np.testing.assert_array_equal(playground.curve.get_ydata(), playground.result["outputs"])
+            assert frame["outputs"].shape == frame["grid"].shape
+        else:
+            shape = (playground.grid_points, playground.grid_points)
+            assert frame["outputs"].shape == shape
+            # the heat map's corner is N at the corner of the plotted inputs
+            corner = np.array([[data.extent[0][0], data.extent[1][0]]])
+            assert frame["outputs"][0, 0] == pytest.approx(playground.model.forward(data.inputs(corner))[0, 0])
+
+
+def test_target_surfaces_are_seeded_and_plus_minus_one():
+    X, y = target_surface("xor", rng=4)
+    X2, y2 = target_surface("xor", rng=4)
+    np.testing.assert_array_equal(X, X2)
+    assert set(np.unique(y)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(y[:, 0] > 0, X[:, 0] * X[:, 1] > 0)
+    with pytest.raises(ValueError, match="'xor' or 'ring'"):
+        target_surface("spiral")
+    with pytest.raises(ValueError, match="unknown data set"):
+        Playground(dataset="spiral")
+
+
+def test_the_steps_per_picture_grow_when_a_step_is_cheap():
+    budget = StepBudget(seconds=0.012)
+    assert budget.steps() == 1
+    budget.measured(10, 0.001)          # 0.1 ms a step
+    assert budget.steps() == 120
+    budget.measured(10, 0.2)            # 20 ms a step: one per picture
+    assert budget.steps() == 1
+
+
+def test_play_trains_on_the_event_loop_and_pause_stops_it():
+    async def scenario():
+        playground = Playground(tau=0.1)
+        playground.play()
+        assert playground.player.running and playground.buttons["play"].disabled
+        await asyncio.sleep(0.5)
+        playground.pause()
+        k, frames = playground.trainer.k, playground.player.frames
+        await asyncio.sleep(0.2)
+        return playground, k, frames
+
+    playground, k, frames = asyncio.run(scenario())
+    assert frames >= 3 and k > frames            # several pictures, several steps in each
+    assert playground.trainer.k == k             # paused: no step after Pause
+    assert f"step k = {k:,}" in playground.header.get_text()
+    assert not playground.buttons["play"].disabled and playground.buttons["pause"].disabled
+
+
+def test_play_stops_by_itself_at_a_divergence():
+    async def scenario():
+        playground = Playground(dataset="wine", tau=3.0)
+        playground.play()
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if not playground.player.running:
+                break
+        return playground
+
+    playground = asyncio.run(scenario())
+    assert not playground.player.running and playground.trainer.error is not None
+    assert "diverged at step" in playground.diverged_text.get_text()
+
+
+def test_play_outside_a_kernel_says_what_to_do():
+    playground = Playground()
+    playground.play()
+    assert "Step works anywhere" in playground.status.value and not playground.player.running
+
+
+def test_a_player_stops_when_its_frame_says_so():
+    calls = []
+
+    async def scenario():
+        player = Player(lambda: calls.append(1) or len(calls) < 4, fps=200)
+        assert player.start()
+        while player.running:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(scenario())
+    assert len(calls) == 4
+
+
+def test_a_saved_notebook_shows_the_first_picture():
+    bundle = Playground()._repr_mimebundle_()
+    assert bundle["text/plain"] == "Training playground (interactive: run the notebook in Jupyter to use it)"
+    assert bundle["image/png"].startswith("iVBOR")   # base64 of a PNG
