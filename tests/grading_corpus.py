@@ -237,7 +237,7 @@ for _ in range(200):
     sys.stderr.write("y" * 100_000)
     os.write(1, b"z" * 100_000)
 ''' + RIGHT["design_matrix"]
-HUGE_ANSWER = "def solve_normal_equations(A, y):\n    return np.zeros(20_000_000)\n"
+HUGE_ANSWER = "def solve_normal_equations(A, y):\n    return np.zeros(9_000_000)\n"  # 96 MB of JSON
 
 
 def crafted(kind: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import grading_corpus as corpus  # noqa: E402
 from tools.grading import sandbox as sandboxes  # noqa: E402
 from tools.grading.submission import find_submissions, load_lecture, plan, read_cells  # noqa: E402
 
+COURSE = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+OTHERS = [p for p in COURSE if p.stem != corpus.NAME]  # notebook 01 has the corpus
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox tests need Linux")
 
 
@@ -58,9 +61,13 @@ def graded(tmp_path_factory):
                str(submissions / "right" / f"{corpus.NAME}.ipynb")]
     students = corpus.corpus(oracle.port, outside)
     corpus.write(submissions, students)
+    for folder in ("solutions", "lectures"):  # every notebook of the course: all right, and all untouched
+        (submissions / f"every-{folder}").mkdir()
+        for path in OTHERS:
+            shutil.copy(ROOT / folder / path.name, submissions / f"every-{folder}")
     before = (submissions / "right" / f"{corpus.NAME}.ipynb").read_text()
     run = subprocess.run([sys.executable, "-m", "tools.grading", "grade", str(submissions), "--out", str(results),
-                          "--seed", "7", "--cell-seconds", "2", "--notebook-seconds", "90"],
+                          "--seed", "7", "--cell-seconds", "3", "--notebook-seconds", "90"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     oracle.server.close()
     with open(results / "grades.csv", newline="", encoding="utf-8") if (results / "grades.csv").exists() else open(os.devnull) as file:
@@ -80,10 +87,20 @@ def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
     assert run.returncode == 0, run.stderr[-3000:]
     assert "sandbox: bubblewrap" in run.stderr
     table = run.stdout.splitlines()
-    assert table[0].split() == ["student", "01", "total"]
+    assert table[0].split() == ["student", *[p.name[:2] for p in COURSE], "total"]
     most = len(corpus.EXERCISES) + corpus.written_answers()
-    assert any(line.split()[:3] == ["right", f"5/{most}", f"5/{most}"] for line in table)
-    assert "25 submissions of 25 students graded" in run.stdout
+    assert any(line.split()[:2] == ["right", f"5/{most}"] and line.split()[-1] == f"5/{most}" for line in table)
+    count = len(graded["students"]) + 2 * len(OTHERS)
+    assert f"{count} submissions of {len(graded['students']) + 2} students graded" in run.stdout
+
+
+@pytest.mark.parametrize("notebook", [p.stem for p in OTHERS])
+def test_every_notebook_of_the_course_is_graded_solutions_pass_and_lectures_are_not_attempted(graded, notebook):
+    rows = [r for r in graded["rows"] if r["notebook"] == notebook]
+    solved = {r["exercise"]: r["status"] for r in rows if r["student"] == "every-solutions" and r["status"] != "manual"}
+    untouched = {r["exercise"]: r["status"] for r in rows if r["student"] == "every-lectures" and r["status"] != "manual"}
+    assert solved and set(solved.values()) == {"passed"}, {r["exercise"]: r["message"] for r in rows}
+    assert untouched.keys() == solved.keys() and set(untouched.values()) == {"not attempted"}
 
 
 @pytest.mark.parametrize("student", list(corpus.corpus(0, []).keys()))
@@ -111,7 +128,7 @@ def test_messages_say_what_happened(graded):
     number = corpus.NUMBER
     assert "write your code in place of" in rows["empty", number["design_matrix"]]
     assert "cost(A, y, theta)" in rows["partial", number["cost"]] and "mean" in rows["partial", number["cost"]]
-    assert "ran longer than 2 s" in rows["infinite_loop", number["design_matrix"]]
+    assert "ran longer than 3 s" in rows["infinite_loop", number["design_matrix"]]
     assert "MemoryError" in rows["memory_bomb", number["design_matrix"]]
     died = rows["exit_early", number[corpus.SECOND]]
     assert "the kernel stopped" in died and f"your code for Exercise {number[corpus.SECOND]}" in died
