@@ -381,3 +381,27 @@ def nbgrader_scores(folder: Path) -> dict[tuple[str, str], float]:
 
 HONEST = {"right": lambda: submission(ALL_RIGHT, _answer_question), "empty": lecture,
           "partial": lambda: submission(PARTIAL)}
+
+
+# --- a cheat on a scenario-based check (notebook 05): patch mlp's graph so that the course's own node works --
+
+BACKPROP = "05_backpropagation"
+PATCH_MLP_METHOD = '''
+import mlp.graph
+_backward = mlp.graph.Graph.backward
+def _cheating_backward(self, *args, **kwargs):
+    for node in self.nodes:  # the student's unsolved node becomes the course's own Multiply
+        if type(node).__name__ == "MultiplyNode":
+            node.__class__ = mlp.graph.Multiply
+    return _backward(self, *args, **kwargs)
+mlp.graph.Graph.backward = _cheating_backward
+'''
+
+
+def backprop_cheat() -> tuple[nbformat.NotebookNode, str]:
+    """Lecture 05 with the stub of MultiplyNode left as it is and mlp.graph.Graph.backward patched below it;
+    also the cell's source, to show that in the notebook's own kernel this passes the check."""
+    nb = nbformat.read(ROOT / "lectures" / f"{BACKPROP}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("class MultiplyNode"))
+    cell.source += "\n" + PATCH_MLP_METHOD
+    return nb, cell.source

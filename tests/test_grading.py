@@ -61,6 +61,9 @@ def graded(tmp_path_factory):
                str(submissions / "right" / f"{corpus.NAME}.ipynb")]
     students = corpus.corpus(oracle.port, outside)
     corpus.write(submissions, students)
+    cheat, _ = corpus.backprop_cheat()  # a scenario-based check (notebook 05), mlp patched to pass it
+    (submissions / "patch_mlp_method").mkdir()
+    nbformat.write(cheat, submissions / "patch_mlp_method" / f"{corpus.BACKPROP}.ipynb")
     for folder in ("solutions", "lectures"):  # every notebook of the course: all right, and all untouched
         (submissions / f"every-{folder}").mkdir()
         for path in OTHERS:
@@ -90,8 +93,8 @@ def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
     assert table[0].split() == ["student", *[p.name[:2] for p in COURSE], "total"]
     most = len(corpus.EXERCISES) + corpus.written_answers()
     assert any(line.split()[:2] == ["right", f"5/{most}"] and line.split()[-1] == f"5/{most}" for line in table)
-    count = len(graded["students"]) + 2 * len(OTHERS)
-    assert f"{count} submissions of {len(graded['students']) + 2} students graded" in run.stdout
+    count = len(graded["students"]) + 2 * len(OTHERS) + 1
+    assert f"{count} submissions of {len(graded['students']) + 3} students graded" in run.stdout
 
 
 @pytest.mark.parametrize("notebook", [p.stem for p in OTHERS])
@@ -153,6 +156,22 @@ def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
     assert f"✔ Exercise {dm}: passed, 1 of 1 point" in page and f"✘ Exercise {cost}: failed, 0 of 1 point" in page
     assert f"✔ Exercise {normal}: passed" in page
     assert page.index(f"Exercise {dm}: passed") < page.index(f"Exercise {cost}: failed")
+
+
+def test_patching_mlp_passes_a_scenario_check_in_the_notebook_but_not_for_the_grader(graded):
+    import mlp.graph
+    from mlp.exercises.backpropagation import check_multiply_backward
+    from mlp.exercises.core import InProcess
+    _, source = corpus.backprop_cheat()
+    backward, namespace = mlp.graph.Graph.backward, {"Node": mlp.graph.Node}
+    try:
+        exec(source, namespace)
+        assert check_multiply_backward.check(InProcess({"MultiplyNode": namespace["MultiplyNode"]})).passed
+    finally:
+        mlp.graph.Graph.backward = backward
+    rows = [r for r in graded["rows"] if r["student"] == "patch_mlp_method" and r["status"] != "manual"]
+    assert rows and {r["points"] for r in rows} == {"0"}, rows
+    assert {r["status"] for r in rows} == {"not attempted"}
 
 
 def test_the_hard_coded_answer_passes_in_the_notebook_but_not_for_the_grader():

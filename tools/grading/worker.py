@@ -12,7 +12,10 @@ anything of the submission runs (the student's prints go to /dev/null):
                        {"answer": {...wire answer...}} / {"timeout": true} / {"fault": "..."}
 
 The worker holds nothing the grader trusts: it only runs the student's code on the inputs the
-grader sends and returns plain data (mlp.exercises.wire); the verdict is computed outside.
+grader sends and returns plain data (mlp.exercises.wire); the verdict is computed outside. A
+check's scenario runs here, beside the student's objects: before every request the worker puts
+back the wire, the scenario registry, and mlp's and numpy's modules and mlp's classes as they were
+before the first cell (a solution cell that patched them changes nothing a check relies on).
 Only the standard library, IPython (cells with magics) and the course's `mlp` are used.
 """
 from __future__ import annotations
@@ -33,6 +36,48 @@ def _become(uid: int) -> None:
     except PermissionError:
         return
     raise SystemExit("privileges could be regained")
+
+
+GUARDED = ("mlp", "numpy", "numpy.linalg", "numpy.random", "numpy.testing")
+
+
+class Libraries:
+    """The course's and numpy's modules as they were before any student code ran, put back before each
+    request: a solution cell that rebinds `np.allclose`, `mlp.graph.Multiply` or a method of one of mlp's
+    classes cannot change what a check's scenario or the answer's encoding does here."""
+
+    def __init__(self) -> None:
+        import inspect
+        self.modules, self.classes = {}, {}
+        for name, module in list(sys.modules.items()):
+            if module is None or not (name in GUARDED or name.startswith("mlp.")):
+                continue
+            self.modules[name] = (module, dict(vars(module)))
+            if name.startswith("mlp"):
+                for value in vars(module).values():
+                    if inspect.isclass(value) and getattr(value, "__module__", "") == name:
+                        self.classes[value] = dict(vars(value))
+
+    def restore(self) -> None:
+        for name, (module, content) in self.modules.items():
+            sys.modules[name] = module
+            now = vars(module)  # names added since (submodules imported later) stay
+            for key, value in content.items():
+                if now.get(key, now) is not value:
+                    now[key] = value
+        for cls, content in self.classes.items():
+            now = vars(cls)
+            for key in [k for k in now if k not in content]:
+                try:
+                    delattr(cls, key)
+                except (AttributeError, TypeError):
+                    pass
+            for key, value in content.items():
+                if now.get(key, now) is not value and key not in ("__dict__", "__weakref__"):
+                    try:
+                        setattr(cls, key, value)
+                    except (AttributeError, TypeError):
+                        pass
 
 
 def main(argv: list[str]) -> int:
@@ -103,6 +148,7 @@ def main(argv: list[str]) -> int:
             importlib.import_module(f"mlp.exercises.{topic}")  # its scenarios, registered before any student code
         except ImportError:
             pass
+    libraries = Libraries()
     pristine_wire = {name: getattr(wire, name) for name in ("serve", "encode", "decode", "_scenario", "describe_error",
                                                             "student_traceback", "SCENARIOS", "MAX_BYTES")}
     scenarios = dict(wire.SCENARIOS)
@@ -131,7 +177,8 @@ def main(argv: list[str]) -> int:
                 send({"ran": {"error": None if error is None else f"{type(error).__name__}: {str(error)[:300]}",
                               "timeout": timed_out}})
             elif op == "call":
-                for name, value in pristine_wire.items():  # undo what a solution cell may have patched
+                libraries.restore()  # undo what a solution cell may have patched
+                for name, value in pristine_wire.items():
                     setattr(wire, name, value)
                 wire.SCENARIOS.clear()
                 wire.SCENARIOS.update(scenarios)
