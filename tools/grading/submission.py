@@ -5,8 +5,8 @@ read, defensively; everything else (outputs, metadata, check cells, cells the st
 ignored. The notebook that runs is rebuilt from the pristine lecture (lectures/NN_topic.ipynb):
 
 - a solution cell (nbgrader `solution: true`, or a cell holding an exercise stub) takes the
-  student's cell, found by grade_id, else by cell id, else as the cell that defines the same
-  functions; missing, it stays the stub (the exercise is then "not attempted");
+  student's cell that defines the same functions (of several, the one with its grade_id or cell
+  id), else the one with its grade_id or cell id; missing, it stays the stub ("not attempted");
 - a check cell (`check_x(name, ...)`, check_x an Exercise of mlp.exercises.<topic>) is not run
   there: the grader runs that exercise's check at this point, through the worker;
 - a markdown answer is graded by hand; every other cell runs as the lecture has it.
@@ -197,19 +197,22 @@ def read_cells(path: Path) -> list[StudentCell]:
 
 def match(cells: list[StudentCell], used: set[int], cell_type: str, names: set[str] | None,
           grade_id: str, cell_id: str | None) -> int | None:
-    """Which of the student's cells answers this lecture cell: same grade_id, else same cell id,
-    else (code) the first unused cell defining the same functions and classes."""
+    """Which of the student's cells answers this lecture cell. A code cell: one that defines the same
+    functions and classes (so that a notebook of an older version of the lecture, whose exercises were
+    numbered otherwise, still finds its answers), of those the one with the same grade_id or cell id;
+    else, and for markdown, the cell with the same grade_id, else the same cell id."""
     candidates = [i for i, c in enumerate(cells) if i not in used and c.cell_type == cell_type]
+    if names:
+        defining = [i for i in candidates if names <= _defined_names(cells[i].source)]
+        if defining:
+            return next((i for i in defining if grade_id and cells[i].grade_id == grade_id),
+                        next((i for i in defining if cell_id and cells[i].cell_id == cell_id), defining[0]))
     for i in candidates:
         if grade_id and cells[i].grade_id == grade_id:
             return i
     for i in candidates:
         if cell_id and cells[i].cell_id == cell_id and not (grade_id and cells[i].grade_id not in (None, grade_id)):
             return i
-    if names:
-        for i in candidates:
-            if names <= _defined_names(cells[i].source):
-                return i
     return None
 
 
