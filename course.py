@@ -4,13 +4,15 @@
     python3 course.py test       run the whole test suite (unit, notebooks, browser)
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
     python3 course.py site       build the course website into _build/html (solutions, lectures to download)
+    python3 course.py check      (students) grade your own notebooks as the teacher's grader will
+    python3 course.py grade SUBMISSIONS --out RESULTS   (teachers) grade a class, write marks and feedback
 
 Everything is installed into a virtual environment `.venv` beside this file; it is
 re-installed only when pyproject.toml changes or a command needs an extra it does not have yet.
 Extra arguments after a command go to the tool it runs, e.g.
 `python3 course.py test tests/test_layers.py -x` (pytest) or `python3 course.py lectures --execute`.
-The hub and website tests are left out of `test` unless selected: `python3 course.py test -m hub`,
-`python3 course.py test -m site` (these install the extras and npm packages they need).
+The hub, website and nbgrader tests are left out of `test` unless selected: `python3 course.py test -m hub`,
+`-m site`, `-m nbgrader` (these install the extras and npm packages they need).
 What does not come from PyPI (Chromium, npm packages) is installed by tools/system_deps.py, which
 says what it installs; Jupyter settings for .venv (no news pop-up) come from tools/jupyter/.
 """
@@ -51,12 +53,14 @@ def lab(rest: list[str]) -> list[str]:
 #           what it runs with the arguments after the command)
 COMMANDS = {
     "lab": (["lab"], [], lab),
-    "test": (["lab", "test"], ["chromium"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
+    "test": (["lab", "test", "grading"], ["chromium"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
     "lectures": (["test"], [], lambda rest: [PYTHON, "tools/make_lectures.py", *rest]),
     "site": (["site"], ["npm"], lambda rest: [PYTHON, "tools/site/build.py", *rest]),
+    "grade": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),
+    "check": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
 }
 # test markers left out by default (pyproject.toml's addopts) and what selecting them with -m needs
-MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"])}
+MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], [])}
 
 
 def selected_markers(rest: list[str]) -> list[str]:

@@ -204,3 +204,43 @@ def test_a_malformed_marker_is_one_line_naming_the_notebook_and_cell(clone, caps
     said = capsys.readouterr().err.strip()
     assert said == (f"error: solutions/{NAMES[0]}, cell 3 (counting every cell from 1): a '### BEGIN' marker has "
                     "no matching '### END' marker")
+
+
+# --- nbgrader's cell metadata -------------------------------------------------------------------
+
+def test_solution_check_and_answer_cells_get_nbgraders_metadata_and_the_lecture_a_copy():
+    nb = notebook(
+        ("code", "import numpy as np"),
+        ("code", "def f(x):\n    ### BEGIN SOLUTION Exercise 2.3\n    return 2 * x\n    ### END SOLUTION"),
+        ("code", "check_f(f)"),
+        ("markdown", "Why?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"),
+    )
+    assert make_lectures.nbgrader_metadata(nb, "02_t.ipynb")
+    meta = [c.metadata.get("nbgrader") for c in nb.cells]
+    assert meta[0] is None
+    assert meta[1] == {"solution": True, "grade": False, "locked": False, "grade_id": "ex2_3", "schema_version": 3}
+    assert meta[2] == {"solution": False, "grade": True, "locked": True, "points": 1, "grade_id": "ex2_3_check",
+                       "schema_version": 3}
+    assert meta[3] == {"solution": True, "grade": True, "locked": False, "points": 1, "grade_id": "answer2_1",
+                       "schema_version": 3}
+    assert not make_lectures.nbgrader_metadata(nb, "02_t.ipynb"), "filling in twice changes nothing"
+    lecture = make_lectures.make_lecture(nb, "02_t.ipynb")
+    assert [c.metadata.get("nbgrader") for c in lecture.cells] == meta
+
+
+def test_points_a_teacher_set_are_kept():
+    nb = notebook(("code", "def f(x):\n    ### BEGIN SOLUTION Exercise 1.1\n    return x\n    ### END SOLUTION"),
+                  ("code", "check_f(f)"))
+    nb.cells[1].metadata["nbgrader"] = {"points": 3}
+    make_lectures.nbgrader_metadata(nb, "01_t.ipynb")
+    assert nb.cells[1].metadata["nbgrader"]["points"] == 3
+    assert nb.cells[1].metadata["nbgrader"]["grade_id"] == "ex1_1_check"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_committed_solutions_carry_nbgraders_metadata(name):
+    nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    assert not make_lectures.nbgrader_metadata(nb, name), (
+        f"solutions/{name} lacks nbgrader metadata: run python3 course.py lectures {Path(name).stem}")
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert ids and len(ids) == len(set(ids))

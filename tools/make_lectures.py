@@ -14,6 +14,13 @@ What changes on the way (nbgrader's markers, which teachers know):
 - Every cell that uses a function holding a stub gets the tag `raises-exception`: JupyterLab's
   "Run All" and nbval then go on past it.
 - Outputs and execution counts are cleared.
+- nbgrader's cell metadata (schema 3), so that a hub running nbgrader can `generate_assignment` and
+  `autograde` the course as it is: a solution cell gets `solution: true, grade: false, locked: false,
+  grade_id: ex1_2`, its check cell (`check_x(name)` naming a function of that exercise)
+  `grade: true, locked: true, points: 1, grade_id: ex1_2_check`, a markdown answer
+  `solution: true, grade: true, points: 1, grade_id: answer1_1`. What is missing is filled in the
+  solution itself (points or ids a teacher set are kept: set `points` in a solution to weigh an
+  exercise) and copied to the lecture.
 
 --check regenerates in memory and exits 1 if a committed lecture differs (drift).
 --execute first runs every solution top to bottom in a fresh kernel and saves it with its outputs
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import hashlib
 import re
 import shutil
@@ -132,8 +140,66 @@ def _uses(tree: ast.Module, names: set[str]) -> bool:
     return False
 
 
+def _check_target(source: str) -> str | None:
+    """If the cell is a check cell `check_x(name, ...)`, the name of its first argument (a student's function)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or not isinstance(tree.body[0].value, ast.Call):
+        return None
+    call = tree.body[0].value
+    if not isinstance(call.func, ast.Name) or not call.func.id.startswith("check_"):
+        return None
+    return call.args[0].id if call.args and isinstance(call.args[0], ast.Name) else ""
+
+
+def _grade_id(label: str) -> str:
+    """"Exercise 1.2" -> "ex1_2"."""
+    return "ex" + re.sub(r"[^0-9A-Za-z]+", "_", label.replace("Exercise", "").strip())
+
+
+def nbgrader_metadata(solution: nbformat.NotebookNode, name: str) -> bool:
+    """Fill in the nbgrader metadata the solution's cells lack (see the module docstring); True if any changed."""
+    notebook_number = int(name[:2]) if name[:2].isdigit() else 0
+    changed, answers, labels, last = False, 0, {}, None
+    for number, cell in enumerate(solution.cells):
+        where = f"solutions/{name}, cell {number + 1} (counting every cell from 1)"
+        wanted = None
+        if cell.cell_type == "code":
+            found = [BEGIN.match(line)["label"] for line in cell.source.splitlines() if BEGIN.match(line)]
+            target = _check_target(cell.source)
+            if found and found[0]:
+                last = found[0]
+                for defined in _defined(cell.source, where):
+                    labels[defined] = last
+                wanted = {"solution": True, "grade": False, "locked": False, "grade_id": _grade_id(last)}
+            elif target is not None and (labels.get(target) or last):
+                wanted = {"solution": False, "grade": True, "locked": True, "points": 1,
+                          "grade_id": _grade_id(labels.get(target) or last) + "_check"}
+        elif cell.cell_type == "markdown" and any(MD_BEGIN.match(line) for line in cell.source.splitlines()):
+            answers += 1
+            wanted = {"solution": True, "grade": True, "locked": False, "points": 1,
+                      "grade_id": f"answer{notebook_number}_{answers}"}
+        if wanted is None:
+            continue
+        have = cell.metadata.get("nbgrader", {})
+        merged = {**wanted, **have, "schema_version": 3}
+        if merged != have:
+            cell.metadata["nbgrader"] = merged
+            changed = True
+    return changed
+
+
+def _defined(source: str, where: str) -> set[str]:
+    tree = _parse(source, where)
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
 def make_lecture(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The student version of one solution notebook (a new notebook; the solution is untouched)."""
+    solution = copy.deepcopy(solution)
+    nbgrader_metadata(solution, name)
     lecture = nbformat.v4.new_notebook(metadata={k: v for k, v in solution.metadata.items() if k != "widgets"})
     lecture.metadata["course"] = {"generated_from": f"solutions/{name}", "edit": "do not edit: run python3 course.py lectures"}
     stubs: set[str] = set()
@@ -154,11 +220,21 @@ def make_lecture(solution: nbformat.NotebookNode, name: str) -> nbformat.Noteboo
             new = nbformat.v4.new_raw_cell(cell.source)
         if tags:
             new.metadata["tags"] = tags
+        if "nbgrader" in cell.metadata:
+            new.metadata["nbgrader"] = dict(cell.metadata["nbgrader"])
         new.pop("id", None)
         lecture.cells.append(new)
     for number, cell in enumerate(lecture.cells):
         cell["id"] = f"cell-{number}"
     return lecture
+
+
+def fill_solution(path: Path) -> None:
+    """Write the nbgrader metadata a solution lacks into the solution itself (nothing else changes)."""
+    solution = nbformat.read(path, as_version=4)
+    if nbgrader_metadata(solution, path.name):
+        nbformat.write(solution, path)
+        print(f"added nbgrader metadata to {path.relative_to(ROOT)}")
 
 
 def code_fingerprint(notebook: nbformat.NotebookNode) -> str:
@@ -270,6 +346,8 @@ def main(argv: list[str]) -> int:
         try:
             if args.execute:
                 execute(path)
+            if not args.check:
+                fill_solution(path)
             text = render(path)
         except MarkerError as error:
             print(f"error: {error}", file=sys.stderr)

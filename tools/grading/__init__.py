@@ -1,0 +1,13 @@
+"""The course's grader: `python3 course.py grade SUBMISSIONS --out RESULTS` and `python3 course.py check`.
+
+    sandbox.py     where a submission runs: bubblewrap on Linux, resource limits everywhere (Limits, Sandbox)
+    worker.py      the program inside the sandbox: runs the cells, answers the checks' requests (plain data)
+    transport.py   the grader's side of the worker: bounded, timed reads (Worker, SandboxTransport)
+    submission.py  reading untrusted notebooks; the pristine lecture with the student's answer cells in it
+    grader.py      one submission through its worker, the checks run here; many in parallel
+    reports.py     grades.csv, the feedback pages, the terminal's table and progress bar
+    cli.py         the `grade` and `check` commands
+
+The verdicts are computed in the grader's process by the pristine checks of mlp.exercises (with seeds
+of the grader's choosing); the student's code runs only in the worker and only answers requests.
+"""

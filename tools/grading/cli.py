@@ -1,0 +1,162 @@
+"""The two commands: `grade` (a teacher, a class) and `check` (a student, their own notebooks).
+
+    python3 course.py grade SUBMISSIONS --out RESULTS   |   python3 course.py check [NOTEBOOK ...]
+
+grade: every <student>/<notebook>.ipynb in SUBMISSIONS (or nbgrader's submitted/<student>/<assignment>/
+layout) runs in its own sandboxed kernel, one per core; writes RESULTS/grades.csv and
+RESULTS/feedback/<student>/<notebook>.html, prints a table of students x notebooks. Exit 0 when
+every submission was graded, whatever its marks.
+
+check: for a student: runs your lectures/NN_topic.ipynb (default: all of them) the way the grader
+does, in a fresh kernel, and prints each exercise's verdict and points. It changes no file.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import reports
+from .grader import Mark, grade_all
+from .sandbox import Limits, make_sandbox
+from .submission import Lecture, Submission, find_submissions, lecture_from_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+LECTURES, SOLUTIONS = ROOT / "lectures", ROOT / "solutions"
+
+
+def pristine_lecture(name: str) -> Lecture:
+    """The lecture as generated: lectures/NAME.ipynb if nobody edited it, else generated afresh from solutions/."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_lectures
+    path = LECTURES / f"{name}.ipynb"
+    if path.exists() and not make_lectures.edited(path):
+        notebook = nbformat.read(path, as_version=4)
+    else:
+        notebook = make_lectures.make_lecture(nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4), f"{name}.ipynb")
+    return lecture_from_notebook(notebook, name)
+
+
+def course_names() -> list[str]:
+    return sorted(p.stem for p in SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _limits(args) -> Limits:
+    return Limits(cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
+                  memory_bytes=int(args.memory_mb * 2**20))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cell-seconds", type=float, default=Limits.cell_seconds, help="time limit of one cell or check")
+    parser.add_argument("--notebook-seconds", type=float, default=Limits.notebook_seconds, help="time limit of a notebook")
+    parser.add_argument("--memory-mb", type=float, default=Limits.memory_bytes / 2**20, help="memory limit (address space)")
+    parser.add_argument("--seed", type=int, default=None, help="reproducible check inputs (default: fresh every run)")
+
+
+def grade(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python3 course.py grade", description="Grade a class's notebooks.")
+    parser.add_argument("submissions", type=Path, help="folder of <student>/<notebook>.ipynb (or nbgrader's submitted/)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for grades.csv and feedback/")
+    parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: one per core)")
+    parser.add_argument("--hide", type=Path, action="append", default=[], help="another folder the submissions must not read")
+    parser.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap on Linux (trusted work only)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    _common(parser)
+    args = parser.parse_args(argv)
+    if not args.submissions.is_dir():
+        print(f"error: {args.submissions} is not a folder", file=sys.stderr)
+        return 2
+    names = course_names()
+    submissions, ignored = find_submissions(args.submissions, set(names))
+    for line in ignored:
+        print(f"ignored {line}", file=sys.stderr)
+    if not submissions:
+        print(f"error: no submissions in {args.submissions} (expected <student>/<notebook>.ipynb with the names of "
+              f"lectures/, e.g. alice/{names[0]}.ipynb)", file=sys.stderr)
+        return 2
+    lectures = {name: pristine_lecture(name) for name in sorted({s.notebook for s in submissions})}
+    for lecture in lectures.values():
+        if lecture.skipped:
+            print(f"note: {lecture.name}: {', '.join(lecture.skipped)} not graded (these checks are not written with "
+                  "mlp.exercises' toolkit yet)", file=sys.stderr)
+    out = args.out.resolve()
+    hide = [args.submissions.resolve(), out, *[h.resolve() for h in args.hide]]
+    try:
+        sandbox = make_sandbox(ROOT, hide, require=not args.no_sandbox)
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(sandbox.describe(), file=sys.stderr)
+    limits = _limits(args)
+    progress = reports.Progress(len(submissions)) if not args.quiet else None
+    writer = reports.FeedbackWriter()
+    started = time.monotonic()
+
+    def done(submission: Submission, marks: list[Mark]) -> None:
+        writer.write(out / "feedback" / submission.student / f"{submission.notebook}.html", submission,
+                     lectures[submission.notebook], marks)
+        if progress:
+            progress.step(f"{submission.student}/{submission.notebook}")
+
+    faults: list[str] = []
+    results = grade_all([(s, lectures[s.notebook]) for s in submissions], sandbox, limits, args.jobs, args.seed, done,
+                        faults)
+    marks = [m for s in sorted(results, key=lambda s: (s.student, s.notebook)) for m in results[s]]
+    reports.write_csv(out / "grades.csv", marks)
+    seconds = time.monotonic() - started
+    if not args.quiet:
+        print(reports.summary_table(marks))
+        print(f"{len(submissions)} submissions of {len({s.student for s in submissions})} students graded in "
+              f"{seconds:.1f} s ({len(submissions) / seconds:.2f} per second); wrote {out / 'grades.csv'} and "
+              f"{out / 'feedback'}/")
+    for fault in faults:
+        print(f"error: not graded: {fault}", file=sys.stderr)
+    return 1 if faults else 0
+
+
+def check(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python3 course.py check",
+                                     description="Grade your own notebooks as your teacher's grader will; changes nothing.")
+    parser.add_argument("notebooks", nargs="*", help="e.g. 01_linear_regression or lectures/01_linear_regression.ipynb "
+                                                     "(default: every lecture notebook)")
+    _common(parser)
+    args = parser.parse_args(argv)
+    names = course_names()
+    paths = []
+    for given in args.notebooks or [str(LECTURES / f"{n}.ipynb") for n in names if (LECTURES / f"{n}.ipynb").exists()]:
+        path = Path(given)
+        if not path.suffix:
+            path = LECTURES / f"{given}.ipynb"
+        if not path.exists() and (LECTURES / path.name).exists():
+            path = LECTURES / path.name
+        if path.stem not in names or not path.exists():
+            print(f"error: {given} is not a notebook of this course ({', '.join(names)})", file=sys.stderr)
+            return 2
+        paths.append(path)
+    sandbox = make_sandbox(ROOT, [], require=False)
+    if sandbox.kind != "bubblewrap":
+        print(f"note: {sandbox.reason}: your notebook runs without a sandbox here (the teacher's grader uses one).",
+              file=sys.stderr)
+    work = [(Submission("you", p.stem, p.resolve()), pristine_lecture(p.stem)) for p in paths]
+    results = grade_all(work, sandbox, _limits(args), None, args.seed)
+    for submission, lecture in work:
+        marks = results[submission]
+        total, most = sum(m.points for m in marks), sum(m.max_points for m in marks)
+        print(f"{submission.path.relative_to(ROOT) if submission.path.is_relative_to(ROOT) else submission.path}: "
+              f"{reports.points(total)} of {reports.points(most)} points")
+        for m in marks:
+            print(f"  {reports.SYMBOL.get(m.status, '✘')} {m.exercise:<9} {reports.points(m.points)}/"
+                  f"{reports.points(m.max_points)}  {m.status}: {m.message}")
+        if lecture.skipped:
+            print(f"  (not graded here yet: {', '.join(lecture.skipped)})")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("grade", "check"):
+        print(__doc__)
+        return 2
+    return grade(argv[1:]) if argv[0] == "grade" else check(argv[1:])

@@ -1,0 +1,184 @@
+"""The grader's side of the worker: start it in the sandbox, send it cells and requests, read bounded answers.
+
+`Worker` owns one sandboxed process; `SandboxTransport` is the `core.Transport` a check runs
+against. Every read has a deadline (the cell's and the notebook's) and a size bound; a worker that
+runs over its time is killed ("timeout"), one that dies, closes its pipe or sends what is not
+one JSON line is "crashed". After that the worker is gone and every later request fails the same
+way, so the checks before keep their points and those after get the status.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from mlp.exercises import core
+
+from .sandbox import Limits, Sandbox
+
+WORKER = Path(__file__).resolve().with_name("worker.py")
+GRACE = 1.5            # seconds past the worker's own alarm before the grader kills it
+START_SECONDS = 60.0   # importing numpy, matplotlib, IPython on a crowded machine
+
+
+class WorkerLost(Exception):
+    """The worker is gone or must be: status "timeout" or "crashed"."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class Worker:
+    """One sandboxed worker process for one submission."""
+
+    def __init__(self, sandbox: Sandbox, limits: Limits, slot: int, topic: str) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.notebook_seconds
+        self.lost: WorkerLost | None = None
+        argv = [sys.executable, "-B", "-s", str(WORKER)]
+        popen = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=sandbox.env(),
+                     close_fds=True)
+        if os.name == "posix":
+            popen.update(preexec_fn=sandbox.preexec(limits, slot), start_new_session=True)
+        try:
+            self.process = subprocess.Popen(sandbox.command(argv, slot), **popen)
+        except OSError as error:
+            raise WorkerLost("crashed", f"the grader could not start a kernel ({error})") from None
+        self.chunks: queue.Queue[bytes] = queue.Queue()
+        self.buffer = b""
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.ask({"op": "start", "topic": topic}, START_SECONDS, budget=False)
+
+    def _pump(self) -> None:
+        """Move the worker's output into a queue (a thread: pipes have no timeout on every OS)."""
+        stream = self.process.stdout
+        try:
+            while True:
+                chunk = stream.read1(1 << 20)
+                if not chunk:
+                    break
+                self.chunks.put(chunk)
+                if self.process.poll() is not None and not chunk:
+                    break
+        except (OSError, ValueError):
+            pass
+        self.chunks.put(b"")
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def ask(self, message: dict, seconds: float, budget: bool = True) -> dict:
+        """Send one message; return the worker's reply. Raises WorkerLost."""
+        if self.lost:
+            raise self.lost
+        if budget:
+            seconds = min(seconds, self.remaining())
+            if seconds <= 0:
+                self._lose("timeout", f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
+        message = {**message, "seconds": seconds}
+        try:
+            self.process.stdin.write(json.dumps(message).encode() + b"\n")
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            self._lose("crashed", self._death())
+        return self._read(seconds + GRACE, seconds, budget)
+
+    def _read(self, wait: float, seconds: float, budget: bool) -> dict:
+        end = time.monotonic() + wait
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > self.limits.answer_bytes:
+                self._lose("crashed", f"the kernel sent more than {self.limits.answer_bytes // 2**20} MB at once")
+            left = end - time.monotonic()
+            if left <= 0:
+                if budget and self.remaining() <= GRACE:
+                    self._lose("timeout", f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
+                self._lose("timeout", f"it ran longer than {seconds:g} s and was stopped: look for a loop that never ends")
+            try:
+                chunk = self.chunks.get(timeout=left)
+            except queue.Empty:
+                continue
+            if not chunk:
+                self._lose("crashed", self._death())
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            reply = json.loads(line)
+        except (ValueError, RecursionError):
+            self._lose("crashed", "the kernel's answer could not be read")
+        if not isinstance(reply, dict):
+            self._lose("crashed", "the kernel's answer could not be read")
+        return reply
+
+    def _death(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        kill, cpu = getattr(signal, "SIGKILL", 9), getattr(signal, "SIGXCPU", 24)
+        if code is not None and code < 0 and -code in (kill, signal.SIGSEGV, cpu):
+            why = {kill: "it was killed", signal.SIGSEGV: "it crashed (segmentation fault)"}.get(-code, "it used up its CPU time")
+        elif code is not None and code >= 128 + 1:
+            why = f"it was stopped by signal {code - 128}"
+        else:
+            why = f"it exited (exit code {code})" if code is not None else "it stopped answering"
+        return f"the kernel stopped: {why}; the code running then, or before, ended it (exit(), os._exit, a kill, memory)"
+
+    def _lose(self, status: str, message: str):
+        self.kill()
+        self.lost = WorkerLost(status, message)
+        raise self.lost
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            try:
+                if os.name == "posix":
+                    os.killpg(self.process.pid, getattr(signal, "SIGKILL", 9))  # bwrap, and with it the sandbox's pid namespace
+                else:
+                    self.process.kill()
+            except (ProcessLookupError, PermissionError, OSError):
+                self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if not self.lost and self.process.poll() is None:
+            try:
+                self.process.stdin.write(b'{"op": "exit"}\n')
+                self.process.stdin.flush()
+                self.process.wait(timeout=2)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+
+class SandboxTransport(core.Transport):
+    """A check's requests, answered by the student's code in the worker."""
+
+    def __init__(self, worker: Worker, seconds: float) -> None:
+        self.worker, self.seconds = worker, seconds
+
+    def answer(self, request: dict) -> dict:
+        try:
+            reply = self.worker.ask({"op": "call", "request": request}, self.seconds)
+        except WorkerLost as lost:
+            raise core.TransportError(lost.status, lost.message) from None
+        if isinstance(reply.get("answer"), dict):
+            return reply["answer"]
+        if reply.get("timeout"):
+            raise core.TransportError("timeout", f"your code ran longer than {self.seconds:g} s and was stopped: "
+                                                 "look for a loop that never ends")
+        raise core.TransportError("crashed", f"the kernel could not run the check ({str(reply.get('fault'))[:200]})")
