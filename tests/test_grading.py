@@ -129,7 +129,7 @@ def test_the_csv_has_the_columns_and_the_hand_graded_answer(graded):
 def test_messages_say_what_happened(graded):
     rows = {(r["student"], r["exercise"]): r["message"] for r in graded["rows"]}
     number = corpus.NUMBER
-    assert "write your code in place of" in rows["empty", number["design_matrix"]]
+    assert "Write your code in place of" in rows["empty", number["design_matrix"]]
     assert "cost(A, y, theta)" in rows["partial", number["cost"]] and "mean" in rows["partial", number["cost"]]
     assert "ran longer than 3 s" in rows["infinite_loop", number["design_matrix"]]
     assert "MemoryError" in rows["memory_bomb", number["design_matrix"]]
