@@ -110,7 +110,10 @@ def main(argv: list[str]) -> int:
         subprocess.run([sys.executable, str(ROOT / "tools" / "system_deps.py"), *dict.fromkeys(setup)], cwd=ROOT)
     ensure_venv(extras)
     install_settings()
-    return subprocess.run(build(rest), cwd=ROOT).returncode
+    # one BLAS thread per kernel: the course's matrices are small, and threads waiting for each other made
+    # products up to 30 times slower on a busy machine (set OPENBLAS_NUM_THREADS yourself to choose)
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+    return subprocess.run(build(rest), cwd=ROOT, env=env).returncode
 
 
 if __name__ == "__main__":

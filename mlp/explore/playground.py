@@ -363,7 +363,7 @@ class Playground(Explorer):
 
     def build(self, fig) -> None:
         # fixed positions (figure fractions): no layout engine runs, ever
-        self.ax_net = fig.add_axes((0.005, 0.1, 0.36, 0.76))
+        self.ax_net = fig.add_axes((0.005, 0.06, 0.36, 0.76))
         self.ax_fun = fig.add_axes((0.42, 0.14, 0.225, 0.72))
         self.ax_bar = fig.add_axes((0.655, 0.14, 0.009, 0.72))
         self.ax_cost = fig.add_axes((0.77, 0.14, 0.215, 0.72))
@@ -401,8 +401,8 @@ class Playground(Explorer):
         self.ax_net.clear()
         names = list(self.data.input_names)
         self.diagram = NetworkDiagram(self.ax_net, self.model, max_neurons=8, input_names=names)
-        self.ax_net.set_title(self.ax_net.get_title() + "\nedges: the weights $\\theta_w$ at step k (blue +, orange −)",
-                              fontsize=10)
+        self.ax_net.set_title(f"Network {result['sizes']}: edges are its weights θ_w at step k (blue +, orange −)",
+                              fontsize=9)
         self.diagram.update(result["weights"])
         self.view.animate(*self.diagram.edges)
         self._drawn_net = key
