@@ -1,5 +1,6 @@
 """The training playground without a browser: its steps are mlp.train's, its controls change its picture."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib
 
@@ -11,6 +12,13 @@ import pytest  # noqa: E402
 import mlp  # noqa: E402
 from mlp.explore.playground import DATASETS, Playground, load_dataset, make_network, target_surface  # noqa: E402
 from mlp.explore.training import Player, StepBudget, Trainer  # noqa: E402
+
+
+def run_loop(scenario):
+    """asyncio.run(scenario()) in a thread of its own: in one pytest run with the browser tests, Playwright keeps
+    an event loop running in the main thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 def trained_by_mlp(dataset, sizes, activation, tau, steps, seed=0):
@@ -175,7 +183,7 @@ def test_play_trains_on_the_event_loop_and_pause_stops_it():
         await asyncio.sleep(0.2)
         return playground, k, frames
 
-    playground, k, frames = asyncio.run(scenario())
+    playground, k, frames = run_loop(scenario)
     assert frames >= 3 and k > frames            # several pictures, several steps in each
     assert playground.trainer.k == k             # paused: no step after Pause
     assert playground.header_numbers[0].get_text() == f"{k:,}" and f"step k = {k:,}" in playground.status.value
@@ -194,7 +202,7 @@ def test_one_playground_trains_at_a_time_and_play_pauses_by_itself_after_a_while
         await asyncio.sleep(0.8)
         return second
 
-    second = asyncio.run(scenario())
+    second = run_loop(scenario)
     assert not second.player.running and "paused after" in second.status.value
 
 
@@ -208,14 +216,19 @@ def test_play_stops_by_itself_at_a_divergence():
                 break
         return playground
 
-    playground = asyncio.run(scenario())
+    playground = run_loop(scenario)
     assert not playground.player.running and playground.trainer.error is not None
     assert "diverged at step" in playground.diverged_text.get_text()
 
 
 def test_play_outside_a_kernel_says_what_to_do():
-    playground = Playground()
-    playground.play()
+    def outside():  # a thread with no event loop, as a plain Python script has
+        playground = Playground()
+        playground.play()
+        return playground
+
+    with ThreadPoolExecutor(1) as pool:
+        playground = pool.submit(outside).result()
     assert "Step works anywhere" in playground.status.value and not playground.player.running
 
 
@@ -228,7 +241,7 @@ def test_a_player_stops_when_its_frame_says_so():
         while player.running:
             await asyncio.sleep(0.01)
 
-    asyncio.run(scenario())
+    run_loop(scenario)
     assert len(calls) == 4
 
 
