@@ -1,5 +1,7 @@
 """Notebook 03's kinks and explorer: ReLU kinks where the formula puts them, compute() fast and right."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -151,8 +153,10 @@ def test_gradient_descent_trains_every_layer_as_mlp_train_does():
 
 
 def test_gradient_descent_in_the_explorer_ends_at_the_same_network_as_compute():
-    # without a running event loop (plain Python) the explorer trains at once instead of live
-    explorer = ActivationExplorer(width=4, fit="gradient descent")
+    # without a running event loop (plain Python: a thread of its own, as the browser tests' Playwright keeps
+    # one running in the main thread) the explorer trains at once instead of live
+    with ThreadPoolExecutor(1) as pool:
+        explorer = pool.submit(lambda: ActivationExplorer(width=4, fit="gradient descent")).result()
     assert explorer.result["k"] == explorer.steps
     direct = explorer.compute(activation="relu", width=4, layers=1, target="sine", fit="gradient descent")
     np.testing.assert_array_equal(explorer.result["f"], direct["f"])
