@@ -20,7 +20,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,11 +29,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from system_deps import CHROMIUM_ARGS, find_chromium  # noqa: E402  (one home for the browser's facts)
+
 VIEWPORT = {"width": 1400, "height": 1000}
 LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept in the page
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
@@ -42,15 +39,6 @@ LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept i
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
 }
 KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\)\s*\|\s*Idle")
-
-
-def find_browser() -> str | None:
-    if os.environ.get("MLP_BROWSER"):
-        return os.environ["MLP_BROWSER"]
-    for name in BROWSER_NAMES:
-        if path := shutil.which(name):
-            return path
-    return None
 
 
 def free_port() -> int:
@@ -147,7 +135,7 @@ def chromium(path: str | None = None):
     """One headless Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    path = path or find_browser()
+    path = path or find_chromium()
     if path is None:
         raise RuntimeError("no Chromium found: install it (Debian: apt-get install chromium) or set MLP_BROWSER")
     with sync_playwright() as playwright:

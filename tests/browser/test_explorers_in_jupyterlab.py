@@ -8,15 +8,14 @@ say around their explorers. Explorers and controls are found by their CSS classe
 - The playground plays: the step k grows and the picture changes, Pause stops both, Step takes one
   step, Reset shows the first picture again.
 - Every control of every explorer changes the picture, within RESPONSE_SECONDS, and moving it back
-  brings back the very same picture; the median time from the input event to the new picture stays
-  under MEDIAN_MS (the benchmark, benchmarks/bench_explorers.py, measures against the 100 ms target).
+  brings back the very same picture (how fast: benchmarks/bench_explorers.py measures it against the
+  100 ms target; a test does not time it).
 - Quick moves end on the last value: the picture after a burst of key presses is the one the last
   value gives.
 """
 from __future__ import annotations
 
 import re
-import statistics
 import time
 
 import pytest
@@ -26,7 +25,6 @@ import harness
 pytestmark = pytest.mark.browser
 
 RESPONSE_SECONDS = 10
-MEDIAN_MS = 300  # generous, for a loaded machine; the target is 100 ms, measured by the benchmark
 EXPLORERS = list(harness.EXPLORER_CELLS)
 
 
@@ -87,12 +85,11 @@ def test_the_playground_plays_pauses_steps_and_resets(page, lab):
 def test_every_control_of_every_explorer_changes_the_picture(page, lab):
     explorers = _open(page, lab, EXPLORERS, "every-explorer")
     assert explorers.count() == len(EXPLORERS)
-    problems, times = [], {}
+    problems = []
     for index, name in enumerate(EXPLORERS):
         explorer = explorers.nth(index)
         controls = explorer.locator("[class*='mlp-control-']")
         assert controls.count() > 0, f"{name} has no controls"
-        times[name] = []
         for c in range(controls.count()):
             control = controls.nth(c)
             label = harness.control_name(control)
@@ -102,7 +99,6 @@ def test_every_control_of_every_explorer_changes_the_picture(page, lab):
             if ms is None:
                 problems.append(f"{name} {label} ({action}): no new picture within {RESPONSE_SECONDS} s")
                 continue
-            times[name].append(ms)
             harness.quiet(page, index, 0.3)
             if harness.digest(explorer) == shown:
                 problems.append(f"{name} {label} ({action}): the new picture is the same as before")
@@ -111,8 +107,6 @@ def test_every_control_of_every_explorer_changes_the_picture(page, lab):
             if harness.digest(explorer) != shown:
                 problems.append(f"{name} {label}: moved back after {action}, it does not show its first picture again")
     assert not problems, "\n".join(problems)
-    slow = {name: statistics.median(t) for name, t in times.items() if t and statistics.median(t) > MEDIAN_MS}
-    assert not slow, f"median milliseconds from the input to the new picture above {MEDIAN_MS}: {slow}"
 
 
 def test_quick_moves_end_on_the_last_value(page, lab):
