@@ -185,6 +185,9 @@ def main() -> None:
     parser.add_argument("--pytest", action="store_true", help="also time `pytest -q solutions lectures` (nbval)")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "tools"))
+    from blas_env import pin_blas
+    pin_blas()  # the kernels run with the BLAS settings of the tests (one thread, the same kernels)
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average before: "
           + " ".join(f"{x:.1f}" for x in os.getloadavg()))
