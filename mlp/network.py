@@ -75,14 +75,18 @@ class Sequential:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """N(x; θ): feed the batch x (N, n_in) through ℓ^1, …, ℓ^L."""
-        x = _validate.finite(_validate.batch(x, "x", self.n_in, owner="the network"), "x")
+        return self._run(_validate.finite(_validate.batch(x, "x", self.n_in, owner="the network"), "x"))
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        """forward on an input that is already checked (training checks its data once, not at every step)."""
         self._input_shapes = []  # for checking what layers of your own return from backward
         for i, layer in enumerate(self.layers):
             self._input_shapes.append(x.shape)
-            if isinstance(layer, ValidatedLayer):
+            if isinstance(layer, (ValidatedLayer, Sequential)):
                 x = layer._run(x)  # x is checked already
             else:
                 x = self._checked(i, layer, "forward", layer.forward(x), len(x))
+        self._output_shape = x.shape
         return x
 
     __call__ = forward
@@ -104,24 +108,36 @@ class Sequential:
 
     def backward(self, dz: np.ndarray) -> np.ndarray:
         """Backpropagate dz = dE/dN (N, n_out) through ℓ^L, …, ℓ^1; return dE/dx (N, n_in)."""
+        return self._checked_backward(self._checked_dz(dz))
+
+    def _checked_dz(self, dz) -> np.ndarray:
+        """dz as a float array of the last output's shape, or an error saying what is off (checked once,
+        here: each layer's own backward makes the next dz)."""
+        shape = getattr(self, "_output_shape", None)
+        if shape is None:
+            raise RuntimeError("Sequential.backward was called before forward: run forward(x) first")
+        dz = _validate.floating(_validate.as_array(dz, "dz"), "dz")
+        if dz.shape != shape:
+            raise ValueError(f"the network's backward expected dz with the shape of its last output {shape}, got {dz.shape}")
+        return dz
+
+    def _checked_backward(self, dz: np.ndarray) -> np.ndarray:
         for i in reversed(range(len(self.layers))):
             dz = self._backward_one(i, dz)
         return dz
 
     def _backward_params(self, dz: np.ndarray) -> None:
         """backward without dE/dx of the first layer (a training step never needs it)."""
+        dz = self._checked_dz(dz)
         for i in reversed(range(1, len(self.layers))):
             dz = self._backward_one(i, dz)
         backward_params(self.layers[0], dz)
 
     def _backward_one(self, i: int, dz: np.ndarray) -> np.ndarray:
         layer = self.layers[i]
-        if isinstance(layer, ValidatedLayer):
-            return layer.backward(dz)
-        shapes = getattr(self, "_input_shapes", None)
-        if shapes is None:
-            raise RuntimeError("Sequential.backward was called before forward: run forward(x) first")
-        return self._checked(i, layer, "backward", layer.backward(dz), len(dz), shapes[i])
+        if isinstance(layer, (ValidatedLayer, Sequential)):
+            return layer._checked_backward(dz)  # dz has the right shape: the layer after it made it
+        return self._checked(i, layer, "backward", layer.backward(dz), len(dz), self._input_shapes[i])
 
     @property
     def params(self) -> dict[str, np.ndarray]:

@@ -113,12 +113,17 @@ def train(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray, step_size: flo
     if progress is True or not (progress == "auto" or progress is False or (isinstance(progress, int) and progress > 0)):
         raise ValueError(f"progress must be 'auto', False or a positive number of steps, got {progress!r}")
     symbol = getattr(loss, "symbol", "E")
+    # the data are checked once here, not at every step (mlp's layers and networks can skip the check)
+    forward = model._run if hasattr(model, "_run") else model.forward
+    if hasattr(model, "_run"):
+        owner = "the network" if hasattr(model, "layers") else type(model).__name__
+        X = _validate.finite(_validate.batch(X, "X", getattr(model, "n_in", None), owner=owner), "X")
     costs, norms = [], []
     start = last_print = time.perf_counter()
     converged = False
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(num_steps + 1):
-            cost = loss.forward(model.forward(X), y)
+            cost = loss.forward(forward(X), y)
             if not np.isfinite(cost) or (costs and cost > blowup * max(costs[0], 1e-300)):
                 start_text = f", it started at {symbol} = {costs[0]:.3g}" if costs else ""
                 raise _diverged(k, f"{symbol} = {cost:.3g}{start_text}", optimizer.step_size)

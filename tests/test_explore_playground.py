@@ -249,3 +249,12 @@ def test_a_saved_notebook_shows_the_first_picture():
     bundle = Playground()._repr_mimebundle_()
     assert bundle["text/plain"] == "Training playground (interactive: run the notebook in Jupyter to use it)"
     assert bundle["image/png"].startswith("iVBOR")   # base64 of a PNG
+
+
+def test_a_head_start_is_the_same_network_as_stepping_after_the_first_picture():
+    ahead = Playground(dataset="sine", layers=1, width=4, steps=50)
+    later = Playground(dataset="sine", layers=1, width=4)
+    later.step(50)
+    assert ahead.trainer.k == later.trainer.k == 50
+    for name, theta in ahead.model.params.items():
+        np.testing.assert_array_equal(theta, later.model.params[name])

@@ -165,7 +165,8 @@ class Playground(Explorer):
     most_points_drawn = 1500    # of the cost curve
 
     def __init__(self, dataset: str = "sine", layers: int = 1, width: int = 8, activation: str = "tanh",
-                 tau: float = 0.1, seed: int = 0) -> None:
+                 tau: float = 0.1, seed: int = 0, steps: int = 0) -> None:
+        """`steps`: gradient steps taken before the first picture (a head start, e.g. for a saved notebook)."""
         style = {"description_width": "initial"}
         if dataset not in DATASETS:
             raise ValueError(f"unknown data set {dataset!r}: choose one of {', '.join(map(repr, DATASETS))}")
@@ -197,6 +198,8 @@ class Playground(Explorer):
         self.budget = StepBudget(seconds=0.008)
         self.message = ""
         self.configure(dataset=dataset, layers=layers, width=width, activation=activation, tau=tau)
+        if steps:
+            self.step(steps)
         super().__init__(controls, rows=[["dataset", "activation", "tau"], ["layers", "width"]],
                          extra=[widgets.HBox(list(self.buttons.values()))])
         self.widget.add_class("mlp-playground")
