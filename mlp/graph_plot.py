@@ -42,6 +42,18 @@ def layout(graph: Graph) -> dict[str, tuple[float, float]]:
     return position
 
 
+def frame(ax, position: dict[str, tuple[float, float]]) -> None:
+    """Axes limits around the nodes at `position` (layout's), rows growing downwards, no ticks or frame."""
+    columns = max(c for c, _ in position.values())
+    rows = max(r for _, r in position.values())
+    ax.set_xlim(-0.45, columns + 0.45)
+    ax.set_ylim(rows + 0.75, -0.45)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def _check_names(graph: Graph, names, what: str) -> None:
     unknown = set(names) - {node.name for node in graph.nodes}
     if unknown:
@@ -120,14 +132,7 @@ def draw_graph(ax, graph: Graph, values: dict[str, float] | None = None, grads: 
         for k, (text, text_color) in enumerate(lines):
             _label(ax, x, y, -26 - 14 * k, text, text_color, "top", 10)
 
-    columns = max(c for c, _ in position.values())
-    rows = max(r for _, r in position.values())
-    ax.set_xlim(-0.45, columns + 0.45)
-    ax.set_ylim(rows + 0.75, -0.45)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    frame(ax, position)
     ax.set_title(title or f"Compute graph of {output}")
     legend = "forward pass → values (green)"  # the key names only the colours the picture shows
     if grads:

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 
 from ..graph import Graph, backprop_example
 from .._format import number
-from ..graph_plot import GRAD_COLOR, HIGHLIGHT_COLOR, LOCAL_COLOR, VALUE_COLOR, layout
+from ..graph_plot import GRAD_COLOR, HIGHLIGHT_COLOR, LOCAL_COLOR, VALUE_COLOR, frame, layout
 from . import Explorer
 
 
@@ -129,14 +129,7 @@ class GraphView:
             if not leaf:
                 label(x, y, 27, "black", "bottom", 10).set_text(node.formula())
             self.nodes[node.name] = (marker, text, label(x, y, -26, "0.5", "top", 10), label(x, y, -40, GRAD_COLOR, "top", 10))
-        columns = max(c for c, _ in position.values())
-        rows = max(r for _, r in position.values())
-        ax.set_xlim(-0.45, columns + 0.45)
-        ax.set_ylim(rows + 0.75, -0.45)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(False)
+        frame(ax, position)
         ax.set_xlabel(f"forward pass → values (green)      ← backward pass: gradients ∂{output}/∂· (red)\n"
                       "local gradient of each edge a → b: ∂b/∂a (purple), in the backward pass")
         self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=12)
