@@ -1,7 +1,7 @@
 """Set up and run the course with nothing but Python (3.10 or newer).
 
     python3 course.py lab        open the course in JupyterLab (first run sets up .venv)
-    python3 course.py test       run the whole test suite (unit, notebooks, browser)
+    python3 course.py test       run the test suite (unit, notebooks, grading, browser)
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
     python3 course.py site       build the course website into _build/html (solutions, lectures to download)
     python3 course.py check      (students) grade your own notebooks as the teacher's grader will
