@@ -11,8 +11,9 @@ Everything is installed into a virtual environment `.venv` beside this file; it 
 re-installed only when pyproject.toml changes or a command needs an extra it does not have yet.
 Extra arguments after a command go to the tool it runs, e.g.
 `python3 course.py test tests/test_layers.py -x` (pytest) or `python3 course.py lectures --execute`.
-The hub, website and nbgrader tests are left out of `test` unless selected: `python3 course.py test -m hub`,
-`-m site`, `-m nbgrader` (these install the extras and npm packages they need).
+The hub, website and nbgrader tests and the grader's whole corpus are left out of `test` unless
+selected: `python3 course.py test -m hub`, `-m site`, `-m nbgrader`, `-m grading` (these install the
+extras and npm packages they need).
 What does not come from PyPI (Chromium, npm packages) is installed by tools/system_deps.py, which
 says what it installs; Jupyter settings for .venv (no news pop-up) come from tools/jupyter/.
 """
@@ -60,7 +61,7 @@ COMMANDS = {
     "check": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
 }
 # test markers left out by default (pyproject.toml's addopts) and what selecting them with -m needs
-MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], [])}
+MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], []), "grading": ([], [])}
 
 
 def selected_markers(rest: list[str]) -> list[str]:

@@ -51,7 +51,7 @@ def test_test_command_installs_what_the_selected_markers_need(course, args, mark
 def test_hub_and_site_tests_are_left_out_by_default():
     tomllib = pytest.importorskip("tomllib")
     addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
-    assert "-m 'not hub and not site and not nbgrader'" in addopts
+    assert "-m 'not hub and not site and not nbgrader and not grading'" in addopts
 
 
 def test_lab_settings_turn_off_the_news_and_the_update_check():

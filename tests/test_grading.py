@@ -1,6 +1,10 @@
 """The grader: `course.py grade` on a corpus of honest and hostile submissions of notebook 01 gives
 the exact marks; nothing a submission does gains a point, reaches outside its sandbox, or stops the
-others. (The corpus is tests/grading_corpus.py; the comparison with nbgrader is test_grading_nbgrader.py.)"""
+others. (The corpus is tests/grading_corpus.py; the comparison with nbgrader is test_grading_nbgrader.py.)
+
+The whole corpus (about 40 s) carries the marker `grading`: `python3 course.py test` leaves it out and
+grades four of its submissions instead (test_a_few_submissions_get_exactly_their_marks); .ci/run grades
+all of them after it (`python3 course.py test -m grading`)."""
 from __future__ import annotations
 
 import csv
@@ -85,6 +89,7 @@ def _statuses(rows, student):
     return {r["exercise"]: r["status"] for r in rows if r["student"] == student and r["exercise"] in corpus.EXERCISES}
 
 
+@pytest.mark.grading
 def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
     run = graded["run"]
     assert run.returncode == 0, run.stderr[-3000:]
@@ -97,6 +102,7 @@ def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
     assert f"{count} submissions of {len(graded['students']) + 3} students graded" in run.stdout
 
 
+@pytest.mark.grading
 @pytest.mark.parametrize("notebook", [p.stem for p in OTHERS])
 def test_every_notebook_of_the_course_is_graded_solutions_pass_and_lectures_are_not_attempted(graded, notebook):
     rows = [r for r in graded["rows"] if r["notebook"] == notebook]
@@ -106,6 +112,7 @@ def test_every_notebook_of_the_course_is_graded_solutions_pass_and_lectures_are_
     assert untouched.keys() == solved.keys() and set(untouched.values()) == {"not attempted"}
 
 
+@pytest.mark.grading
 @pytest.mark.parametrize("student", list(corpus.corpus(0, []).keys()))
 def test_each_submission_gets_exactly_its_marks(graded, student):
     expected = graded["students"][student][1]
@@ -116,6 +123,7 @@ def test_each_submission_gets_exactly_its_marks(graded, student):
             assert row["points"] == ("1" if row["status"] == "passed" else "0") and row["max_points"] == "1"
 
 
+@pytest.mark.grading
 def test_the_csv_has_the_columns_and_the_hand_graded_answer(graded):
     rows = graded["rows"]
     assert list(rows[0]) == ["student", "notebook", "exercise", "points", "max_points", "status", "message"]
@@ -126,6 +134,7 @@ def test_the_csv_has_the_columns_and_the_hand_graded_answer(graded):
         "graded by hand; no answer written"}
 
 
+@pytest.mark.grading
 def test_messages_say_what_happened(graded):
     rows = {(r["student"], r["exercise"]): r["message"] for r in graded["rows"]}
     number = corpus.NUMBER
@@ -140,6 +149,7 @@ def test_messages_say_what_happened(graded):
     assert "could not read the solutions" in rows["read_solutions", number["design_matrix"]]
 
 
+@pytest.mark.grading
 def test_nothing_leaves_the_sandbox(graded):
     assert graded["oracle"].connections == 0, "a submission reached a port on the host"
     for path in graded["outside"][:2]:
@@ -147,6 +157,7 @@ def test_nothing_leaves_the_sandbox(graded):
     assert (graded["submissions"] / "right" / f"{corpus.NAME}.ipynb").read_text() == graded["right_before"]
 
 
+@pytest.mark.grading
 def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
     pages = sorted(p.parent.name for p in (graded["results"] / "feedback").glob(f"*/{corpus.NAME}.html"))
     assert pages == sorted(graded["students"])
@@ -158,6 +169,7 @@ def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
     assert page.index(f"Exercise {dm}: passed") < page.index(f"Exercise {cost}: failed")
 
 
+@pytest.mark.grading
 def test_patching_mlp_passes_a_scenario_check_in_the_notebook_but_not_for_the_grader(graded):
     import mlp.graph
     from mlp.exercises.backpropagation import check_multiply_backward
@@ -172,6 +184,22 @@ def test_patching_mlp_passes_a_scenario_check_in_the_notebook_but_not_for_the_gr
     rows = [r for r in graded["rows"] if r["student"] == "patch_mlp_method" and r["status"] != "manual"]
     assert rows and {r["points"] for r in rows} == {"0"}, rows
     assert {r["status"] for r in rows} == {"not attempted"}
+
+
+def test_a_few_submissions_get_exactly_their_marks(tmp_path):
+    """The corpus in small, for every run of the suite: a right, an empty, a numpy-patching and a hard-coded
+    submission, graded in the sandbox through the command line."""
+    students = {name: case for name, case in corpus.corpus(0, []).items()
+                if name in ("right", "empty", "patch_numpy", "hard_coded")}
+    corpus.write(tmp_path / "submissions", students)
+    run = subprocess.run([sys.executable, "-m", "tools.grading", "grade", str(tmp_path / "submissions"),
+                          "--out", str(tmp_path / "results"), "--seed", "3"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(tmp_path / "results" / "grades.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    for student, (_, expected) in students.items():
+        assert _statuses(rows, student) == expected, student
 
 
 def test_the_hard_coded_answer_passes_in_the_notebook_but_not_for_the_grader():
@@ -255,6 +283,7 @@ def test_check_prints_each_verdict_and_changes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
+@pytest.mark.grading
 def test_a_feedback_page_runs_no_script_of_the_submission(graded):
     page = (graded["results"] / "feedback" / "right" / f"{corpus.NAME}.html").read_text()
     head = page[:page.index("<script")] if "<script" in page else page
