@@ -56,7 +56,7 @@ def check_sigmoid(t, sigmoid, sigmoid_prime):
                                "from it first"),
                  (value, "returns σ(z) itself, not its slope"),
                  (1 - value, "returns 1 − σ(z): is one factor missing?")]
-        hint = next((why for wrong, why in slips if expect.close(got, wrong)), None)
+        hint = expect.slip(got, slips)
         if hint:
             raise Wrong(f"{what} {hint}")
         expect.array(got, slope, what, where=_at_z(z),
@@ -164,7 +164,7 @@ def check_one_hidden_layer(t, one_hidden_layer):
              "gets the hidden layer right but uses theta_w2 as if it had one column per output: it has one row "
              "per output, shape (n_2, n_1); treat it as you treated theta_w1"),
         ]
-        hint = next((why for wrong, why in slips if wrong is not None and expect.close(got, wrong)), None)
+        hint = expect.slip(got, slips)
         if hint:
             raise Wrong(f"one_hidden_layer for sizes {sizes} {hint}")
         expect.array(got, expected, what, where=lambda i: f"for the sample X[{i[0]}], output {i[1]}",

@@ -68,7 +68,7 @@ def _example(x: float, y: float, z: float) -> dict[str, float]:
 
 def _hand_slips(x: float, y: float, z: float, right: dict) -> dict[str, list]:
     """(wrong number, what it suggests) for each entry: the usual slips, recognised before a generic message."""
-    d, e, dL_de, dL_dd = right["d"], right["e"], right["dL_de"], right["dL_dd"]
+    d, e, dL_de = right["d"], right["e"], right["dL_de"]
     return {
         "d": [(x - y, "d is the sum x + y")],
         "e": [(d + z, "the node e multiplies d and z, it does not add them")],
@@ -126,7 +126,7 @@ def check_hand_gradients(t, hand_gradients):
             got, want = answers[key], right[key]
             if _close(got, want):
                 continue
-            hint = next((why for wrong, why in slips[key] if _close(got, wrong)), "")
+            hint = expect.slip(got, slips[key]) or ""
             if not hint and _close(got, -want):
                 hint = "the sign is off"
             before = f" ({HAND_KEYS[0]} is right)" if i == 1 else f" ({', '.join(HAND_KEYS[:i])} are right)" if i else ""
@@ -329,7 +329,7 @@ def check_sigmoid_layer(t, MySigmoid):
                  (dz * x * (1 - x), "it uses x where σ'(x) needs σ(x): keep σ(x) from forward for backward"),
                  (-want, "the sign is off"),
                  (dz * (1 - s * s), "1 − σ(x)² is tanh's pattern; the sigmoid's derivative is your answer to (a)")]
-        hint = next((why for wrong, why in slips if _close(dx, wrong)), None)
+        hint = expect.slip(dx, slips)
         i = np.unravel_index(int(np.argmax(np.abs(dx - want))), x.shape)
         where = f"at x = {number(x[i])}, dz = {number(dz[i])}: got {number(dx[i])}, expected {number(want[i])}"
         raise Wrong(f"MySigmoid.backward(dz) is off {where}; {hint}." if hint else

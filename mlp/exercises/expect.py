@@ -58,6 +58,14 @@ def shaped(got, shape: tuple, what: str) -> np.ndarray:
     return got
 
 
+def slip(got, slips, rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
+    """The hint of the first known mistake whose value `got` equals up to rounding, or None.
+
+    slips: [(the value that mistake gives, or None where it gives none here, its hint), ...]
+    """
+    return next((why for wrong, why in slips if wrong is not None and close(got, wrong, rtol, atol)), None)
+
+
 def array(got, expected, what: str, hint: str = "", rtol: float = 1e-6, atol: float = 1e-9,
           where=None) -> np.ndarray:
     """`got` as a float array equal to `expected` (shape, then values), or Wrong saying which entry is off.

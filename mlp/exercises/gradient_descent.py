@@ -139,7 +139,7 @@ def check_largest_stable_tau(t, largest_stable_tau):
             (lam_max, "is the largest curvature itself, not a step size: the steeper E curves, the shorter a safe step"),
             (2 / values.sum(), "is safe, but smaller than needed: only the largest eigenvalue limits τ"),
         ]
-        hint = next((why for wrong, why in slips if np.isclose(got, wrong, rtol=1e-6)), None)
+        hint = expect.slip(got, slips, rtol=1e-6, atol=1e-8)
         raise Wrong(f"{what} returned {got:.6g}, which {hint}" if hint else
                     f"{what} returned {got:.6g}, but for this X the largest τ that lowers E from every θ is {expected:.6g}: "
                     "which g makes gᵀHg largest for a given ‖g‖?")
@@ -180,7 +180,7 @@ def check_factor_per_step(t, factor_per_step):
                 (expected ** 2, "is the square of the factor: that is how fast E − E(θ̂) can shrink, but ρ is for "
                                 "the distance ‖θ(k) − θ̂‖"),
             ]
-            hint = next((why for wrong, why in slips if np.isclose(got, wrong, rtol=1e-8, atol=1e-12)), None)
+            hint = expect.slip(got, slips, rtol=1e-8, atol=1e-12)
             raise Wrong(f"{what} returned {got:.6g}, which {hint}" if hint else
                         f"{what} returned {got:.6g}, expected {expected:.6g}: write θ(k+1) − θ̂ in terms of θ(k) − θ̂ and "
                         "look at each eigenvector of the Hessian")
@@ -267,7 +267,7 @@ def check_steps_needed(t, steps_needed):
                 (count(rho, 2), "is the count for E − E(θ̂) (it can shrink by ρ² per step): the question is "
                                 "about the distance ‖θ(k) − θ̂‖"),
             ]
-            hint = next((why for wrong, why in slips if wrong is not None and got == wrong), None)
+            hint = expect.slip(got, slips, rtol=0, atol=0)
             raise Wrong(f"{what} returned {got}, which {hint}" if hint else
                         f"{what} returned {got}, but {expected} steps are needed: after k steps the distance is at most "
                         "ρ(τ)^k times what it was")

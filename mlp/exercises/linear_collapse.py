@@ -126,7 +126,7 @@ def check_best_stack_cost(t, best_stack_cost):
                  (np.mean((A @ no_bias - target) ** 2), "comes from a fit without a bias, but every Linear layer "
                                                         "has one: fit θ with the bias column, as in notebook 01"),
                  (np.var(target), "is what the constant prediction mean(y) costs: a stack can do better than a constant")]
-        hint = next((why for wrong, why in slips if np.isclose(got, wrong, rtol=1e-6)), None)
+        hint = expect.slip(got, slips, rtol=1e-6, atol=1e-8)
         if hint:
             raise Wrong(f"{what} {hint}")
         if got < expected:

@@ -74,7 +74,7 @@ def check_cost(t, cost):
                  (r.sum() ** 2, "squares the sum of the errors: square each error first, then add"),
                  (np.abs(r).sum(), "adds up the sizes of the errors without squaring them"),
                  (np.sum((A @ theta + y) ** 2), "adds the targets to the predictions: an error is prediction minus target")]
-        hint = next((why for wrong, why in slips if np.isclose(got, wrong)), None)
+        hint = expect.slip(got, slips, rtol=1e-5, atol=1e-8)
         raise Wrong(f"{what} {hint}" if hint else f"{what} returned {got:.6g}, expected {expected:.6g}: "
                                                   "write down one sample's error first, then all N at once")
     return "E(θ) = ‖Aθ − y‖², the sum of the squared errors over all samples."
@@ -180,7 +180,7 @@ def check_predicted_change(t, predicted_change):
                  (-expected, "has the wrong sign: the prediction grows when a feature with a positive weight grows"),
                  (theta[i], "ignores delta: how does the change depend on the size of the step?"),
                  (expected + theta[-1], "includes the bias: write out N(x + Δ e_i; θ) − N(x; θ), what is left of it?")]
-        hint = next((why for wrong, why in slips if np.isclose(got, wrong)), None)
+        hint = expect.slip(got, slips, rtol=1e-5, atol=1e-8)
         raise Wrong(f"{what} {hint}" if hint else f"{what} returned {got:.6g}; write out N(x + Δ e_i; θ) − N(x; θ) "
                                                   "for one wine x and simplify")
     wine = data.load_wine_quality()
