@@ -142,8 +142,10 @@ class StudentCodeFailed(Exception):
 class Exercise:
     """One checked exercise: its number ("1.1"), the names of the student objects it checks, its body."""
 
-    def __init__(self, number: str, targets: tuple[str, ...], body: Callable, module: str) -> None:
+    def __init__(self, number: str, targets: tuple[str, ...], body: Callable, module: str,
+                 answer: tuple[str, ...] = (), uses: tuple[str, ...] = (), task: str = "") -> None:
         self.number, self.targets, self.body, self.module = number, targets, body, module
+        self.answer, self.uses, self.task = tuple(answer), tuple(uses), task
         self.label = f"Exercise {number}"
         self.__name__ = body.__name__
         self.__doc__ = body.__doc__
@@ -199,12 +201,21 @@ EXERCISES: dict[str, Exercise] = {}  # every exercise of the course by number, "
 RESULTS: dict[str, Verdict] = {}     # the last verdict of each check run in this kernel
 
 
-def exercise(number: str, *targets: str) -> Callable[[Callable], Exercise]:
-    """Make a check body an Exercise; `targets` are the names of the student objects the check cell passes."""
+def exercise(number: str, *targets: str, answer: tuple[str, ...] = (), uses: tuple[str, ...] = (),
+             task: str = "") -> Callable[[Callable], Exercise]:
+    """Make a check body an Exercise; `targets` are the names of the student objects the check cell passes.
+
+    answer: the parts of mlp that implement what the exercise asks ("mlp.regression.add_bias_column",
+        a class, or a whole module "mlp.graph"): a check that sees the student's code reach one says so.
+    uses: what an answer is meant to use beyond numpy, math, plain builtins and the notebook's own
+        answers ("mlp.train", or a name the notebook binds, such as "Node"); the grader sends an answer
+        that reaches for anything else to review.
+    task: what the student must do themselves, for the message: "write σ and σ′ yourself".
+    """
     def register(body: Callable) -> Exercise:
         if number in EXERCISES:
             raise ValueError(f"Exercise {number} is defined twice")
-        EXERCISES[number] = made = Exercise(number, targets, body, body.__module__)
+        EXERCISES[number] = made = Exercise(number, targets, body, body.__module__, answer, uses, task)
         return made
     return register
 
