@@ -5,7 +5,7 @@
 What changes on the way (nbgrader's markers, which teachers know):
 - In code cells, the lines from `### BEGIN SOLUTION Exercise 1.2` to `### END SOLUTION` become
       # YOUR CODE HERE
-      raise NotImplementedError("Exercise 1.2: write your code here")      (mlp.exercises.wire.stub_line)
+      raise NotImplementedError("Exercise 1.2: write your code here")      (mlp.exercises.contract.stub_line)
   at the marker's indentation. Solution regions must sit inside a function (`def`), so that the
   stub raises only where the exercise is used: in its check cell.
 - In markdown cells, the lines from `<!-- BEGIN SOLUTION -->` to `<!-- END SOLUTION -->` become
@@ -39,7 +39,6 @@ import argparse
 import ast
 import copy
 import hashlib
-import re
 import shutil
 import sys
 import tempfile
@@ -50,17 +49,16 @@ import nbformat
 from blas_env import pin_blas
 from IPython.core.inputtransformer2 import TransformerManager
 
-from mlp.exercises.wire import stub_line
+from mlp.exercises import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, LECTURES = ROOT / "solutions", ROOT / "lectures"
 RAISES = "raises-exception"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*(?P<label>.*?)\s*$")
-END = re.compile(r"^\s*### END SOLUTION\s*$")
-BEGIN_HIDDEN, END_HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS"), re.compile(r"^\s*### END HIDDEN TESTS")
-MD_BEGIN, MD_END = re.compile(r"^\s*<!-- BEGIN SOLUTION -->\s*$"), re.compile(r"^\s*<!-- END SOLUTION -->\s*$")
+BEGIN, END = contract.SOLUTION_BEGIN, contract.SOLUTION_END
+BEGIN_HIDDEN, END_HIDDEN = contract.HIDDEN_BEGIN, contract.HIDDEN_END
+MD_BEGIN, MD_END = contract.MARKDOWN_BEGIN, contract.MARKDOWN_END
 
 
 class MarkerError(ValueError):
@@ -78,7 +76,7 @@ def _strip_code(source: str, where: str) -> tuple[str, list[str]]:
                 raise MarkerError(f"{where}: name the exercise on the marker, e.g. '### BEGIN SOLUTION Exercise 1.2'")
             labels.append(label)
             indent = begin["indent"]
-            out += [f"{indent}# YOUR CODE HERE", f"{indent}{stub_line(label)}"]
+            out += [f"{indent}{contract.STUB_COMMENT}", f"{indent}{contract.stub_line(label)}"]
             state = "solution"
         elif state is None and BEGIN_HIDDEN.match(line):
             state = "hidden"
@@ -98,7 +96,7 @@ def _strip_markdown(source: str, where: str) -> str:
     for line in source.splitlines():
         if MD_BEGIN.match(line) and not inside:
             inside = True
-            out.append("*Your answer here.*")
+            out.append(contract.MARKDOWN_STUB)
         elif MD_END.match(line) and inside:
             inside = False
         elif MD_BEGIN.match(line) or MD_END.match(line):
@@ -142,21 +140,15 @@ def _uses(tree: ast.Module, names: set[str]) -> bool:
 
 def _check_target(source: str) -> str | None:
     """If the cell is a check cell `check_x(name, ...)`, the name of its first argument (a student's function)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    if contract.check_call(source) is None:
         return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or not isinstance(tree.body[0].value, ast.Call):
-        return None
-    call = tree.body[0].value
-    if not isinstance(call.func, ast.Name) or not call.func.id.startswith("check_"):
-        return None
+    call = ast.parse(source).body[0].value
     return call.args[0].id if call.args and isinstance(call.args[0], ast.Name) else ""
 
 
-def _grade_id(label: str) -> str:
-    """"Exercise 1.2" -> "ex1_2"."""
-    return "ex" + re.sub(r"[^0-9A-Za-z]+", "_", label.replace("Exercise", "").strip())
+def _number(label: str) -> str:
+    """"Exercise 1.2" -> "1.2"."""
+    return label.replace("Exercise", "").strip()
 
 
 def nbgrader_metadata(solution: nbformat.NotebookNode, name: str) -> bool:
@@ -173,14 +165,14 @@ def nbgrader_metadata(solution: nbformat.NotebookNode, name: str) -> bool:
                 last = found[0]
                 for defined in _defined(cell.source, where):
                     labels[defined] = last
-                wanted = {"solution": True, "grade": False, "locked": False, "grade_id": _grade_id(last)}
+                wanted = {"solution": True, "grade": False, "locked": False, "grade_id": contract.answer_id(_number(last))}
             elif target is not None and (labels.get(target) or last):
                 wanted = {"solution": False, "grade": True, "locked": True, "points": 1,
-                          "grade_id": _grade_id(labels.get(target) or last) + "_check"}
+                          "grade_id": contract.check_id(_number(labels.get(target) or last))}
         elif cell.cell_type == "markdown" and any(MD_BEGIN.match(line) for line in cell.source.splitlines()):
             answers += 1
             wanted = {"solution": True, "grade": True, "locked": False, "points": 1,
-                      "grade_id": f"answer{notebook_number}_{answers}"}
+                      "grade_id": contract.written_id(notebook_number, answers)}
         if wanted is None:
             continue
         have = cell.metadata.get("nbgrader", {})

@@ -17,16 +17,12 @@ into its sandbox and seeds of its own, so that an answer hard-coded for some inp
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import wire
-
-STATUSES = ("passed", "failed", "not attempted", "timeout", "crashed")
-
+from . import contract, watch, wire
 
 class Wrong(Exception):
     """Raised inside a check body: the answer is off, and the message says how, for the student."""
@@ -58,17 +54,18 @@ class TransportError(Exception):
 
 @dataclass(frozen=True)
 class Verdict:
-    """What a check decided: status (one of STATUSES), the message for the student, and, when their own
+    """What a check decided: status (one of contract.STATUSES), the message for the student, and, when their own
     code raised, its traceback (their frames only)."""
 
     label: str
     status: str
     message: str
     details: str = ""
+    headline: str = ""  # replaces "✘ Exercise 1.2 is not right yet" when set
 
     @property
     def passed(self) -> bool:
-        return self.status == "passed"
+        return self.status == contract.PASSED
 
 
 @dataclass(frozen=True)
@@ -86,15 +83,23 @@ class Transport:
 
 
 class InProcess(Transport):
-    """The notebook's transport: the student's objects live right here, requests still go through the wire."""
+    """The notebook's transport: the student's objects live right here, requests still go through the wire.
 
-    def __init__(self, objects: dict[str, object]) -> None:
-        self.objects = objects
+    `answer_names` are the parts of mlp that are the exercise's answer: a reply whose computation reached
+    one of them says so (`"used"`), for the check to tell the student (see watch.py)."""
+
+    def __init__(self, objects: dict[str, object], answer_names: tuple[str, ...] = ()) -> None:
+        self.objects, self.answer_names = objects, answer_names
 
     def answer(self, request: dict) -> dict:
         # encoded and decoded as the grader's transport does it: the check sees exactly what it would see there
         request = json.loads(json.dumps(request))
-        return json.loads(json.dumps(wire.serve(request, self.objects.__getitem__)))
+        with watch.watching(self.answer_names) as used:
+            reply = wire.serve(request, self.objects.__getitem__)
+        reply = json.loads(json.dumps(reply))
+        if used:
+            reply["used"] = used[0]
+        return reply
 
 
 class Trial:
@@ -122,6 +127,8 @@ class Trial:
 
     def _ask(self, request: dict, what: str, return_args: bool, name: str | None = None):
         answer = self.transport.answer(request)
+        if "used" in answer and isinstance(self.transport, InProcess):  # only ever believed in the notebook
+            raise Delegated(str(answer["used"]))
         if "error" in answer:
             raise StudentCodeFailed(what, answer["error"], name)
         try:
@@ -129,6 +136,10 @@ class Trial:
             return (value, wire.decode(answer["args"])) if return_args else value
         except (KeyError, ValueError, TypeError) as error:
             raise TransportError("crashed", f"the answer to {what} could not be read ({error})") from None
+
+
+class Delegated(Exception):
+    """The student's code reached a part of mlp that is the exercise's answer (its dotted name)."""
 
 
 class StudentCodeFailed(Exception):
@@ -146,49 +157,53 @@ class Exercise:
                  answer: tuple[str, ...] = (), uses: tuple[str, ...] = (), task: str = "") -> None:
         self.number, self.targets, self.body, self.module = number, targets, body, module
         self.answer, self.uses, self.task = tuple(answer), tuple(uses), task
-        self.label = f"Exercise {number}"
+        self.label = contract.label(number)
         self.__name__ = body.__name__
         self.__doc__ = body.__doc__
 
     def check(self, transport: Transport, seed: int | None = None) -> Verdict:
         """Run the body against `transport` with fresh inputs from `seed` (default: this exercise's own)."""
-        seed = zlib.crc32(self.label.encode()) if seed is None else seed
+        seed = contract.notebook_seed(self.number) if seed is None else seed
         try:
             sentence = self.body(Trial(self, transport, seed), *(Handle(name) for name in self.targets))
         except Wrong as wrong:
-            return Verdict(self.label, "failed", str(wrong))
+            return Verdict(self.label, contract.FAILED, str(wrong))
+        except Delegated as used:
+            task = f"the point is to {self.task}" if self.task else "the point is to write it yourself"
+            return Verdict(self.label, contract.FAILED, f"{self.label} uses {used}: {task}.",
+                           headline=f"{self.label} uses {used}: {task}")
         except StudentCodeFailed as failed:
             return self._student_failed(failed)
         except TransportError as lost:
             return Verdict(self.label, lost.status, str(lost))
         except Exception as error:  # what the student's code returned confused the check itself
-            return Verdict(self.label, "failed", "the check could not make sense of what your code returned "
+            return Verdict(self.label, contract.FAILED, "the check could not make sense of what your code returned "
                                                  f"({type(error).__name__}: {error})")
-        return Verdict(self.label, "passed", str(sentence))
+        return Verdict(self.label, contract.PASSED, str(sentence))
 
     def _student_failed(self, failed: StudentCodeFailed) -> Verdict:
         error = failed.error
         stub = error.get("stub")
         if stub == self.label:
-            return Verdict(self.label, "not attempted",
+            return Verdict(self.label, contract.NOT_ATTEMPTED,
                            f"Write your code in place of the line raise NotImplementedError(...) in "
                            f"{failed.name or self.targets[0]}, "
                            "run that cell, then this one.")
         if stub:
-            return Verdict(self.label, "failed", f"this exercise uses your answer to {stub}, which is not solved yet: "
+            return Verdict(self.label, contract.FAILED, f"this exercise uses your answer to {stub}, which is not solved yet: "
                                                  f"solve {stub} first.")
-        return Verdict(self.label, "failed", f"{failed.what} raised {error['type']}: {error['message']}",
+        return Verdict(self.label, contract.FAILED, f"{failed.what} raised {error['type']}: {error['message']}",
                        error.get("traceback", ""))
 
     def __call__(self, *objects) -> None:
         """The check cell: judge the student's objects now; print "✔ ..." or show what is off."""
         if len(objects) != len(self.targets):
             raise TypeError(f"{self.__name__} takes {len(self.targets)} argument(s): {', '.join(self.targets)}")
-        verdict = self.check(InProcess(dict(zip(self.targets, objects))))
+        verdict = self.check(InProcess(dict(zip(self.targets, objects)), self.answer))
         RESULTS[self.number] = verdict
         if verdict.passed:
             print(f"✔ {self.label}: {verdict.message}")
-        elif verdict.status == "not attempted":
+        elif verdict.status == contract.NOT_ATTEMPTED:
             raise NotAttempted(verdict)
         else:
             raise ExerciseError(verdict)
@@ -228,7 +243,7 @@ def exercises_of(module: str) -> list[Exercise]:
 def scoreboard_for(module: str) -> Callable[[], None]:
     """The `scoreboard()` of a notebook: which of its exercises passed their check in this kernel."""
     def scoreboard() -> None:
-        marks = {"passed": "✔", "failed": "✘"}
+        marks = {contract.PASSED: "✔", contract.FAILED: "✘"}
         exercises = exercises_of(module)
         solved = sum(RESULTS.get(e.number) is not None and RESULTS[e.number].passed for e in exercises)
         cells = [f"{e.number} {marks.get(RESULTS[e.number].status, '·') if e.number in RESULTS else '·'}" for e in exercises]

@@ -6,14 +6,16 @@ cell say which exercise it needs, in one line instead of a traceback.
 """
 from __future__ import annotations
 
-from .wire import stub_label
+from .contract import CRASHED, NOT_ATTEMPTED, TIMEOUT, stub_label
 
 RED, BOLD, RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
 
 def render_verdict(verdict) -> list[str]:
     """The lines shown under a check cell whose exercise is not right yet."""
-    head = {"not attempted": "is not solved yet", "timeout": "took too long", "crashed": "stopped the kernel"}
+    head = {NOT_ATTEMPTED: "is not solved yet", TIMEOUT: "took too long", CRASHED: "stopped the kernel"}
+    if verdict.headline:  # one line says it all
+        return [f"{RED}{BOLD}✘ {verdict.headline}{RESET}"]
     lines = [f"{RED}{BOLD}✘ {verdict.label} {head.get(verdict.status, 'is not right yet')}{RESET}", verdict.message]
     if verdict.details:
         lines += ["", "Where your code raised it:", verdict.details]
