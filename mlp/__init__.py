@@ -8,7 +8,7 @@ Modules, in the order of the lecture:
     mlp.kinks        ReLU networks are piecewise linear: where their kinks are
     mlp.network      Sequential and fully_connected: N(x; θ) = ℓ^L(… ℓ^1(x; θ^1) …; θ^L)
     mlp.losses       SquaredError: E(θ) = Σ_j ||N(x_j; θ) − y_j||² (or E/N)
-    mlp.optim        gradient descent θ(k+1) = θ(k) − τ ∇E(θ(k)) and train()
+    mlp.optim        gradient descent θ(k+1) = θ(k) − τ ∇E(θ(k)), minibatches and momentum: Descent, train()
     mlp.convergence  when gradient descent converges: λ_max, τ < 2/λ_max, trajectories on the regression cost
     mlp.graph        scalar compute graphs: the lecture's backpropagation example
     mlp.gradcheck    finite-difference gradient checks
@@ -21,10 +21,10 @@ from . import data, gradcheck, graph, layers, losses, network, optim, regression
 from .layers import ACTIVATIONS, Identity, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, make_activation
 from .losses import SquaredError
 from .network import Sequential, fully_connected
-from .optim import DivergenceError, GradientDescent, train
+from .optim import Descent, DivergenceError, GradientDescent, train
 
 __all__ = [
     "data", "gradcheck", "graph", "layers", "losses", "network", "optim", "regression",
     "ACTIVATIONS", "Identity", "Layer", "LeakyReLU", "Linear", "ReLU", "Sigmoid", "Tanh", "make_activation",
-    "SquaredError", "Sequential", "fully_connected", "DivergenceError", "GradientDescent", "train",
+    "SquaredError", "Sequential", "fully_connected", "Descent", "DivergenceError", "GradientDescent", "train",
 ]

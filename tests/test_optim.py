@@ -10,7 +10,7 @@ from mlp.layers import Linear
 from mlp.regression import fit_least_squares
 from mlp.losses import SquaredError
 from mlp.network import fully_connected
-from mlp.optim import DivergenceError, GradientDescent, History, train
+from mlp.optim import Descent, DivergenceError, GradientDescent, History, train
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +209,156 @@ def test_the_progress_names_the_gradient_of_the_cost_it_prints(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert all("E/N = " in line and "‖∇(E/N)‖ = " in line for line in lines) and len(lines) == 2
     assert "‖∇(E/N)‖:" in repr(history)
+
+
+# --- Descent: the state of gradient descent, one step at a time -------------------------------------
+
+def test_descent_steps_are_train_bit_for_bit_and_keep_the_model_at_theta_k():
+    net, X, y = small_problem(6)
+    twin, _, _ = small_problem(6)
+    history = train(net, SquaredError("mean"), X, y, step_size=0.05, num_steps=30, progress=False)
+    descent = Descent(twin, SquaredError("mean"), X, y, step_size=0.05)
+    assert descent.k == 0 and descent.costs.shape == (1,)
+    for k in range(1, 31):
+        descent.step()
+        assert descent.k == k and descent.cost() == descent.costs[k]
+        assert descent.cost() == SquaredError("mean").forward(twin.forward(X), y)
+    np.testing.assert_array_equal(descent.costs, history.costs)
+    np.testing.assert_array_equal(descent.grad_norms, history.grad_norms)
+    for name in net.params:
+        np.testing.assert_array_equal(twin.params[name], net.params[name])
+
+
+def test_the_step_size_can_change_between_steps_and_is_checked():
+    net, X, y = small_problem(7)
+    descent = Descent(net, SquaredError(), X, y, step_size=0.01)
+    descent.step_size = 0.02
+    assert descent.optimizer.step_size == 0.02
+    with pytest.raises(ValueError, match="step_size τ must be a positive number"):
+        descent.step_size = -1
+
+
+def minibatch_by_hand(seed, X, y, tau, B, steps, momentum=0.0):
+    """Minibatch SGD written out: one permutation per epoch from the seed, slices of B, the last one smaller."""
+    net, _, _ = small_problem(seed)
+    rng, loss = np.random.default_rng(123), SquaredError("mean")
+    velocity = {k: np.zeros_like(v) for k, v in net.params.items()}
+    batches, costs = [], []
+    for k in range(steps + 1):
+        i = k % int(np.ceil(len(X) / B))
+        if i == 0:
+            order = rng.permutation(len(X))
+        batch = order[i * B:(i + 1) * B]
+        batches.append(batch)
+        costs.append(loss.forward(net.forward(X[batch]), y[batch]))
+        net.backward(loss.backward())
+        if k < steps:
+            for name, theta in net.params.items():
+                velocity[name] = momentum * velocity[name] - tau * net.grads[name]
+                theta += velocity[name]
+    return net, batches, costs
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_minibatches_shuffle_once_per_epoch_keep_the_last_smaller_batch_and_follow_the_update_by_hand(momentum):
+    _, X, y = small_problem(8)  # N = 8 samples, batches of 3: sizes 3, 3, 2 in every epoch
+    net, _, _ = small_problem(8)
+    descent = Descent(net, SquaredError("mean"), X, y, step_size=0.05, batch_size=3, momentum=momentum, rng=123)
+    seen = [descent.batch.copy()]
+    for _ in range(9):
+        descent.step()
+        seen.append(descent.batch.copy())
+    assert descent.steps_per_epoch == 3 and descent.epoch == 3
+    assert [len(b) for b in seen] == [3, 3, 2] * 3 + [3]
+    for epoch in range(3):
+        assert sorted(np.concatenate(seen[3 * epoch:3 * epoch + 3])) == list(range(8))
+    assert not all(np.array_equal(np.concatenate(seen[0:3]), np.concatenate(seen[3 * e:3 * e + 3])) for e in (1, 2))
+    reference, batches, costs = minibatch_by_hand(8, X, y, 0.05, 3, 9, momentum)
+    for a, b in zip(seen, batches):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(descent.costs, costs, rtol=1e-12)
+    for name in net.params:
+        np.testing.assert_allclose(net.params[name], reference.params[name], rtol=1e-12)
+
+
+def test_train_with_minibatches_is_seeded():
+    runs = []
+    for _ in range(2):
+        net, X, y = small_problem(9)
+        runs.append(train(net, SquaredError("mean"), X, y, 0.05, 20, progress=False, batch_size=2, rng=5).costs)
+    np.testing.assert_array_equal(runs[0], runs[1])
+    net, X, y = small_problem(9)
+    other = train(net, SquaredError("mean"), X, y, 0.05, 20, progress=False, batch_size=2, rng=6).costs
+    assert not np.array_equal(runs[0], other)
+
+
+def test_momentum_zero_is_plain_gradient_descent_and_heavy_ball_matches_the_formula():
+    net, X, y = small_problem(10)
+    loss = SquaredError()
+    loss.forward(net.forward(X), y)
+    net.backward(loss.backward())
+    theta0 = {k: v.copy() for k, v in net.params.items()}
+    g0 = {k: v.copy() for k, v in net.grads.items()}
+    optimizer = GradientDescent(0.01, momentum=0.5)
+    optimizer.step(net)
+    loss.forward(net.forward(X), y)
+    net.backward(loss.backward())
+    theta1 = {k: v.copy() for k, v in net.params.items()}
+    optimizer.step(net)
+    for k in theta0:
+        v1 = -0.01 * g0[k]
+        np.testing.assert_allclose(theta1[k], theta0[k] + v1, rtol=1e-14)
+        np.testing.assert_allclose(net.params[k], theta1[k] + 0.5 * v1 - 0.01 * net.grads[k], rtol=1e-14)
+    assert repr(optimizer) == "GradientDescent(step_size=0.01, momentum=0.5)"
+
+
+def test_momentum_speeds_up_an_ill_conditioned_regression(wine):
+    X, y, L = wine
+    tau = 0.5 / L
+    plain = train(Linear(11, 1, rng=0), SquaredError(), X, y, step_size=tau, num_steps=300, progress=False)
+    heavy = train(Linear(11, 1, rng=0), SquaredError(), X, y, step_size=tau, num_steps=300, progress=False, momentum=0.9)
+    optimum = float(np.sum((np.column_stack([X, np.ones(len(X))]) @ fit_least_squares(X, y.ravel()) - y.ravel()) ** 2))
+    assert heavy.costs[-1] - optimum < 0.1 * (plain.costs[-1] - optimum)
+
+
+def test_minibatch_sgd_settles_near_the_least_squares_cost_and_nearer_for_a_smaller_step(wine):
+    X, y, _ = wine
+    optimum = float(np.mean((np.column_stack([X, np.ones(len(X))]) @ fit_least_squares(X, y.ravel()) - y.ravel()) ** 2))
+    gaps = []
+    for tau in (0.05, 0.005):
+        net = Linear(11, 1, rng=0)
+        train(net, SquaredError("mean"), X, y, tau, 4000, progress=False, batch_size=16, rng=0)
+        gaps.append(SquaredError("mean").forward(net.forward(X), y) - optimum)
+    assert 0 < 3 * gaps[1] < gaps[0] < 0.1 * optimum  # a neighbourhood of the optimum that shrinks with τ
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"momentum": 1.0}, ValueError, r"momentum μ must be a number with 0 <= μ < 1"),
+    ({"momentum": -0.1}, ValueError, r"momentum μ must be a number with 0 <= μ < 1"),
+    ({"batch_size": 0}, ValueError, r"batch_size must be at least 1"),
+    ({"batch_size": 2.5}, TypeError, r"batch_size must be a whole number"),
+    ({"grad_tol": 1e-3, "batch_size": 4}, ValueError, r"grad_tol needs the full gradient"),
+])
+def test_bad_variant_arguments_are_named(kwargs, error, message):
+    net, X, y = small_problem(11)
+    with pytest.raises(error, match=message):
+        train(net, SquaredError(), X, y, 0.01, 5, progress=False, **kwargs)
+
+
+def test_descent_names_the_iterate_whose_cost_blew_up_with_trains_message(wine):
+    X, y, L = wine
+    with pytest.raises(DivergenceError) as from_train:
+        train(Linear(11, 1, rng=0), SquaredError(), X, y, step_size=3.0 / L, num_steps=10_000, progress=False)
+    net = Linear(11, 1, rng=0)
+    descent = Descent(net, SquaredError(), X, y, step_size=3.0 / L)
+    with pytest.raises(DivergenceError) as from_descent:
+        while True:
+            descent.step()
+    assert str(from_descent.value) == str(from_train.value)
+    assert f"at step {descent.k} " in str(from_descent.value)
+    # the model holds θ(k), whose cost is the one reported; costs stop at E(θ(k − 1))
+    reported = float(re.search(r"\(E = ([0-9.e+-]+)", str(from_descent.value)).group(1))
+    assert SquaredError().forward(net.forward(X), y) == pytest.approx(reported, rel=5e-3)
+    assert len(descent.costs) == descent.k and descent.error is from_descent.value
+    with pytest.raises(DivergenceError):
+        descent.step()
