@@ -173,3 +173,91 @@ def test_feedback_in_a_kernel_shows_the_message_and_the_students_frames_never_th
     assert plain[4].startswith("✘ Exercise 1.1 is not right yet") and len(plain[4].splitlines()) == 2
     assert errors[6].ename == "NotAttempted" and plain[6].startswith("✘ Exercise 1.1 is not solved yet")
     assert errors[7].ename == "NotImplementedError" and "This cell needs Exercise 1.1" in plain[7]
+
+
+# --- delegation: the watcher tells a student who calls mlp's own answer (notebook only) ---------------
+
+import importlib  # noqa: E402
+import sys  # noqa: E402
+
+import mlp  # noqa: E402
+from mlp.exercises.watch import watching  # noqa: E402
+
+
+@core.exercise("9.5", "design_matrix", answer=("mlp.regression.add_bias_column",), task="append the column yourself")
+def check_ones_column(t, design_matrix):
+    X = t.rng.uniform(1, 2, size=(4, 3))
+    got = t.call(design_matrix, X, what="design_matrix(X)")
+    if not np.allclose(got, np.hstack([X, np.ones((4, 1))])):
+        raise core.Wrong("not [X, 1]")
+    return "right."
+
+
+@core.exercise("9.6", "sigma", answer=("mlp.layers.Sigmoid",), task="write σ and σ′ yourself")
+def check_a_layer(t, sigma):
+    x = t.rng.standard_normal((3, 2))
+    if not np.allclose(t.call(sigma, x, what="sigma(x)"), 1 / (1 + np.exp(-x))):
+        raise core.Wrong("off")
+    return "right."
+
+
+copied = mlp.regression.add_bias_column  # a function object taken before any check ran
+
+
+class Wrapped:
+    def __init__(self):
+        self.inner = mlp.Sigmoid()
+
+    def forward(self, x):
+        return self.inner.forward(x)
+
+
+DELEGATING = {
+    "by name": (check_ones_column, lambda X: mlp.regression.add_bias_column(X)),
+    "copied earlier": (check_ones_column, lambda X: copied(X)),
+    "through importlib": (check_ones_column, lambda X: importlib.import_module("mlp.regression").add_bias_column(X)),
+    "through getattr": (check_ones_column, lambda X: getattr(mlp.regression, "add_bias_" + "column")(X)),
+    "subclassed": (check_a_layer, lambda x: type("MySigmoid", (mlp.Sigmoid,), {})().forward(x)),
+    "wrapped": (check_a_layer, lambda x: Wrapped().forward(x)),
+}
+
+
+@pytest.mark.parametrize("route", DELEGATING)
+def test_calling_mlps_own_answer_is_told_in_one_line(route, capsys):
+    check, answer = DELEGATING[route]
+    with pytest.raises(core.ExerciseError) as raised:
+        check(answer)
+    lines = raised.value._render_traceback_()
+    assert len(lines) == 1
+    named = check.answer[0]
+    assert f"{check.label} uses {named}: the point is to {check.task}" in lines[0]
+
+
+def test_honest_answers_and_other_parts_of_mlp_pass_the_watcher(capsys):
+    check_ones_column(lambda X: np.hstack([X, np.ones((len(X), 1))]))
+    check_ones_column(lambda X: np.hstack([X, np.ones((len(X), 1))]) + 0 * mlp.regression.gradient(X, X[:, 0], np.zeros(4)).sum())
+    assert capsys.readouterr().out.startswith("✔ Exercise 9.5")
+
+
+def test_the_watcher_puts_back_a_profile_function_already_there():
+    def mine(frame, event, arg):
+        return None
+    sys.setprofile(mine)
+    try:
+        with watching(("mlp.regression.add_bias_column",)) as used:
+            mlp.regression.add_bias_column(np.ones((2, 2)))
+        assert used == ["mlp.regression.add_bias_column"] and sys.getprofile() is mine
+    finally:
+        sys.setprofile(None)
+
+
+class ReportsUse(core.Transport):
+    """A transport that claims the student's code used mlp (what a kernel could forge): the grader ignores it."""
+
+    def answer(self, request):
+        X = wire.decode(request["args"])[0]
+        return {"ok": wire.encode(np.hstack([X, np.ones((len(X), 1))])), "used": "mlp.regression.add_bias_column"}
+
+
+def test_only_the_notebooks_own_transport_is_believed_about_use():
+    assert check_ones_column.check(ReportsUse(), seed=3).passed
