@@ -13,7 +13,10 @@ from mlp.exercises.backpropagation import (
 )
 from mlp.exercises.core import InProcess
 from mlp.gradcheck import numerical_jacobian
-from mlp.graph import Multiply, Node
+from mlp._format import number
+from mlp.graph import Node
+from mlp.layers import Linear
+from solution_sweep import Watching, code_of, failures, resolve, solution_answers, verdicts_at_once
 
 OTHER_SEED = 12345  # the grader's seeds differ from the notebook's
 
@@ -69,26 +72,40 @@ def test_hand_gradients_accept_numpy_numbers():
 
 
 @pytest.mark.parametrize("key, slip, message", [
-    ("d", lambda x, y, z, r: x - y, "d is off: got 4, expected 2; d is the sum"),
+    ("d", lambda x, y, z, r: x - y, "d is off: you have 4; d is the sum"),
     ("e", lambda x, y, z, r: r["d"] + z, r"e is off \(d is right\).*multiplies d and z"),
     ("L", lambda x, y, z, r: r["e"] - 1, "L is off.*forget to square"),
     ("L", lambda x, y, z, r: r["e"] ** 2 - 1, "L is off.*square the difference e − 1"),
     ("dL_de", lambda x, y, z, r: r["e"] - 1, "dL_de is off.*a factor is missing"),
     ("dL_de", lambda x, y, z, r: 2 * r["e"], "dL_de is off.*the 1 inside"),
-    ("dL_dd", lambda x, y, z, r: r["d"] * r["dL_de"], "dL_dd is off.*got −28, expected 42; you used d as the local gradient ∂e/∂d"),
+    ("dL_dd", lambda x, y, z, r: r["d"] * r["dL_de"], "dL_dd is off.*you have −28; you used d as the local gradient ∂e/∂d"),
     ("dL_dd", lambda x, y, z, r: z, "dL_dd is off.*local gradient ∂e/∂d alone"),
     ("dL_dd", lambda x, y, z, r: r["dL_de"], "dL_dd is off.*multiply ∂𝓛/∂e by the local gradient ∂e/∂d"),
     ("dL_dz", lambda x, y, z, r: z * r["dL_de"], "dL_dz is off.*you used z as the local gradient ∂e/∂z"),
     ("dL_dz", lambda x, y, z, r: r["d"], "dL_dz is off.*local gradient ∂e/∂z alone"),
     ("dL_dx", lambda x, y, z, r: 1, "dL_dx is off.*∂d/∂x alone"),
     ("dL_dy", lambda x, y, z, r: r["dL_de"], "dL_dy is off.*y reaches 𝓛 through d"),
-    ("dL_dy", lambda x, y, z, r: -r["dL_dy"], "dL_dy is off.*the sign is off"),
+    ("dL_dy", lambda x, y, z, r: -r["dL_dy"], "dL_dy is off.*look at its sign"),
+    ("dL_dz", lambda x, y, z, r: r["dL_dz"] + 3, "dL_dz is off.*you have −25; ∂𝓛/∂z is the local gradient ∂e/∂z times"),
 ])
 def test_hand_gradients_name_the_first_wrong_number_and_the_slip(key, slip, message):
     result = verdict(check_hand_gradients, "hand_gradients", with_slip(key, slip))
     assert result.status == "failed"
     assert result.message.startswith("at x = 3, y = −1, z = −3, ")
     assert re.search(message, result.message), result.message
+
+
+@pytest.mark.parametrize("key", HAND_KEYS)
+def test_a_wrong_number_never_gives_away_the_right_one(key):
+    """The answers are numbers worked by hand: a message shows the student's number and a hint, never the
+    number expected, at the notebook's point or at the fresh ones."""
+    for seed in range(30):
+        result = verdict(check_hand_gradients, "hand_gradients", with_slip(key, lambda x, y, z, r: r[key] + 0.5), seed)
+        assert result.status == "failed" and f"{key} is off" in result.message
+        assert "expected" not in result.message
+        point = tuple(float(v.replace("−", "-")) for v in re.match(r"at x = (\S+), y = (\S+), z = (\S+),",
+                                                                     result.message).groups())
+        assert f"you have {number(_example(*point)[key] + 0.5)};" in result.message
 
 
 def test_swapped_local_gradients_are_not_mistaken_for_a_sign_error():
@@ -100,18 +117,29 @@ def test_swapped_local_gradients_are_not_mistaken_for_a_sign_error():
     assert "you used z as the local gradient" in message and "sign" not in message
 
 
-def test_the_fresh_points_tell_every_slip_apart():
+def test_the_fresh_points_tell_every_slip_apart_and_differ_from_the_points_before():
     class FakeTrial:
         def __init__(self, seed):
             self.rng = np.random.default_rng(seed)
 
     for seed in range(300):
-        point = _fresh_point(FakeTrial(seed))
-        assert point != HAND_POINT
-        right = _example(*point)
-        for key, slips in _hand_slips(*point, right).items():
-            numbers = [right[key], -right[key], *(wrong for wrong, _ in slips)]
-            assert all(not np.isclose(a, b) for i, a in enumerate(numbers) for b in numbers[i + 1:]), (seed, point, key)
+        trial = FakeTrial(seed)
+        points = [HAND_POINT]
+        points += [_fresh_point(trial, avoid=points)]
+        points += [_fresh_point(trial, avoid=points)]
+        for i, point in enumerate(points[1:], 1):
+            right = _example(*point)
+            for key, slips in _hand_slips(*point, right).items():
+                numbers = [right[key], -right[key], *(wrong for wrong, _ in slips)]
+                assert all(not np.isclose(a, b) for j, a in enumerate(numbers) for b in numbers[j + 1:]), (seed, point, key)
+            for before in points[:i]:
+                assert all(not np.isclose(right[key], _example(*before)[key]) for key in HAND_KEYS), (seed, point, before)
+
+
+def test_a_right_answer_is_never_taken_for_a_hard_coded_one():
+    """Seeds 13, 106 and 146 once drew a fresh point with the notebook's d and z, hence its eight numbers."""
+    for seed in (13, 106, 146):
+        assert verdict(check_hand_gradients, "hand_gradients", by_hand, seed).passed
 
 
 def test_numbers_worked_out_only_for_the_notebooks_point_fail_at_the_fresh_ones():
@@ -224,8 +252,39 @@ def test_multiply_needs_its_own_node_class():
         check_multiply_backward(multiply_node(right_multiply)())
     with pytest.raises(ExerciseError, match="must derive from mlp.graph.Node"):
         check_multiply_backward(int)
-    with pytest.raises(ExerciseError, match="derives from mlp.graph.Multiply, which does the work for you"):
-        check_multiply_backward(type("MultiplyNode", (Multiply,), {}))
+
+
+class OnlyLocalGradients(Node):
+    """Local gradients written, backward left to Node's: the += the exercise is about is not the student's."""
+    symbol = "·"
+
+    def forward(self):
+        return self.inputs[0].value * self.inputs[1].value
+
+    def local_gradients(self):
+        a, b = self.inputs
+        return (b.value, a.value)
+
+
+class DelegatesToNode(OnlyLocalGradients):
+    def backward(self):
+        super().backward()
+
+
+class OwnLoopOverLocalGradients(OnlyLocalGradients):
+    """Right: its own backward adds each share with +=, using its own local_gradients."""
+
+    def backward(self):
+        for node, local in zip(self.inputs, self.local_gradients()):
+            node.grad += local * self.grad
+
+
+def test_the_rule_about_adding_is_checked():
+    with pytest.raises(ExerciseError, match="MultiplyNode has no backward of its own, so it runs Node's"):
+        check_multiply_backward(OnlyLocalGradients)
+    with pytest.raises(ExerciseError, match=r"hands the work to Node.backward \(super\(\).backward\(\)\)"):
+        check_multiply_backward(DelegatesToNode)
+    assert verdict(check_multiply_backward, "MultiplyNode", OwnLoopOverLocalGradients).passed
 
 
 def test_multiply_changed_forward_is_named():
@@ -305,6 +364,16 @@ def test_sigmoid_right(capsys):
 def test_sigmoid_wrong_backward_is_named(backward, message):
     with pytest.raises(ExerciseError, match="^Exercise 5.3: .*" + message):
         check_sigmoid_layer(sigmoid_layer(backward=backward))
+
+
+class SinglePrecision(StudentSigmoid):
+    def forward(self, x):
+        return super().forward(x.astype(np.float32))
+
+
+def test_a_float32_sigmoid_is_told_to_compute_in_float64():
+    message = verdict(check_sigmoid_layer, "MySigmoid", SinglePrecision).message
+    assert message.startswith("MySigmoid.") and "right only to single precision: compute in float64" in message
 
 
 def test_sigmoid_wrong_backward_names_the_x_and_dz_where_it_is_off():
@@ -473,6 +542,9 @@ def no_grads(layer, x, W, dz):
     (changed(weight=lambda x, W, dz: dz.T @ x + 0.5), "self.grads\\['weight'\\] is off at entry \\[.*\\] for x of shape "
                                                       "\\(4, 3\\).*relative error .* work out one entry"),
     (no_grads, "store the parameter gradients in self.grads\\['weight'\\] and self.grads\\['bias'\\]"),
+    (changed(dx=lambda x, W, dz: dz @ W.T), r"MyLinear.backward\(dz\) combines arrays whose shapes do not fit .*Here dz "
+                                            r"has shape \(4, 2\) \(N, n_out\), x \(4, 3\) \(N, n_in\) and θ_w \(2, 3\)"),
+    (changed(bias=lambda x, W, dz: dz.sum(axis=1) + np.zeros(2)), "shapes do not fit"),
     (accumulating, "calling backward twice changed self.grads: store the gradients with =, do not add"),
 ])
 def test_linear_wrong_backward_is_named(backward, message):
@@ -540,3 +612,64 @@ def test_numerical_jacobian_refuses_float32():
     x = np.ones(3, dtype=np.float32)
     with pytest.raises(TypeError, match="float64"):
         numerical_jacobian(lambda: x * 2, x)
+
+
+# --- the notebook's own solutions: many seeds, several students at once, no answer object called ------
+
+CHECKS = [check_hand_gradients, check_multiply_backward, check_sigmoid_layer, check_linear_backward]
+SOLUTION = solution_answers("05_backpropagation", Node=Node)
+
+
+def test_the_solutions_pass_on_50_seeds():
+    assert failures(CHECKS, SOLUTION, range(50)) == []
+
+
+@pytest.mark.grading
+def test_the_solutions_pass_on_3000_seeds():
+    assert failures(CHECKS, SOLUTION, range(50, 3050)) == []
+
+
+def test_several_students_at_once_get_the_verdicts_they_get_alone():
+    wrong = {"hand_gradients": with_slip("dL_dz", lambda x, y, z, r: z * r["dL_de"]),
+             "MultiplyNode": multiply_node(assigned), "MySigmoid": SinglePrecision,
+             "MyLinear": linear_layer(changed(dx=lambda x, W, dz: dz @ W.T))}
+    jobs = [(check, {name: answers[name] for name in check.targets}, seed)
+            for seed in range(6) for check in CHECKS for answers in (SOLUTION, wrong)]
+    alone = [(v.status, v.message) for v in (check.check(InProcess(objects), seed) for check, objects, seed in jobs)]
+    assert verdicts_at_once(jobs) == alone
+    assert [status for status, _ in alone] == ["passed", "failed"] * (len(jobs) // 2)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_every_exercise_declares_its_answer_uses_and_task(check):
+    assert check.answer and check.task
+    for name in check.answer + check.uses:
+        assert resolve(name) if name.startswith("mlp") else name in SOLUTION, name
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_no_scenario_of_a_check_calls_its_answer(check):
+    codes = set().union(*(code_of(resolve(name)) for name in check.answer))
+    assert codes
+    transport = Watching({name: SOLUTION[name] for name in check.targets}, codes)
+    assert check.check(transport, 7).passed
+    assert transport.seen == set()
+
+
+def test_the_watching_transport_sees_a_call_into_an_answer():
+    """The test above can fail: a layer that hands its work to mlp.Linear is seen calling it."""
+    class Wrapping:
+        def __init__(self, weight, bias):
+            self.inner = Linear(weight.shape[1], weight.shape[0])
+            self.inner.params["weight"][:], self.inner.params["bias"][:] = weight, bias
+            self.params, self.grads = self.inner.params, self.inner.grads
+
+        def forward(self, x):
+            return self.inner.forward(x)
+
+        def backward(self, dz):
+            return self.inner.backward(dz)
+
+    transport = Watching({"MyLinear": Wrapping}, code_of(resolve("mlp.layers.Linear")))
+    assert check_linear_backward.check(transport, 7).passed   # the value is right: only the watcher can tell
+    assert "Linear._backward" in transport.seen

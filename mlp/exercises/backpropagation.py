@@ -4,13 +4,18 @@ multiply node (5.2), a sigmoid layer (5.3) and the backward of the affine layer 
 Every check runs the student's code at inputs drawn from the trial's seed, which no cell shows (the
 grader draws its own), plus inputs chosen so that the usual slips give numbers of their own: swapped
 local gradients, a forgotten upstream gradient, = instead of +=, a sign, a transposed or unsummed
-gradient, a mean instead of a sum. The student's classes run only inside the scenarios below (built
-into mlp's graphs and networks, gradient-checked with mlp.gradcheck), which return plain data; the
-verdict compares that data with mlp's own nodes and layers, the oracles.
+gradient, a mean instead of a sum, a product whose shapes do not fit, single precision. The student's
+classes run only inside the scenarios below (built into mlp's graphs and networks, gradient-checked with
+mlp.gradcheck), which return plain data; the verdict compares that data with mlp's own nodes and layers,
+the oracles. No scenario calls an exercise's `answer` (the toolkit watches those while the student's code runs).
+
+5.1's answers are numbers worked out by hand, so its messages name the entry that is off and the slip,
+never the number expected.
 """
 from __future__ import annotations
 
 import copy
+import sys
 
 import numpy as np
 
@@ -37,13 +42,17 @@ def _point(x: float, y: float, z: float) -> str:
 
 def _fresh_point(t, avoid=()) -> tuple[float, float, float]:
     """x, y, z (multiples of 1/2) at which every slip named in _hand_slips gives a number of its own,
-    different from the right one and from its negative (and ∂𝓛/∂e ∉ {0, ±1}, |d| ≠ |z| for 5.2)."""
+    different from the right one and from its negative (and ∂𝓛/∂e ∉ {0, ±1}, |d| ≠ |z| for 5.2), and at
+    which each of the eight right numbers differs from its value at every point in `avoid`."""
+    before = [_example(*point) for point in avoid]
     while True:
         x, y, z = (float(v) for v in t.rng.integers(-8, 9, size=3) / 2)
         d, e = x + y, (x + y) * z
-        if min(abs(d), abs(z), abs(y)) < 1.5 or abs(abs(d) - abs(z)) < 0.5 or abs(e - 1) < 1.5 or (x, y, z) in avoid:
+        if min(abs(d), abs(z), abs(y)) < 1.5 or abs(abs(d) - abs(z)) < 0.5 or abs(e - 1) < 1.5:
             continue
         right = _example(x, y, z)
+        if any(_close(right[key], other[key]) for other in before for key in HAND_KEYS):
+            continue
         if all(_distinct([right[key], -right[key], *(wrong for wrong, _ in slips)])
                for key, slips in _hand_slips(x, y, z, right).items()):
             return x, y, z
@@ -91,6 +100,18 @@ def _hand_slips(x: float, y: float, z: float, right: dict) -> dict[str, list]:
     }
 
 
+_HAND_STEP = {  # what to look at again when a number is off and no known slip explains it
+    "d": "d = x + y",
+    "e": "e = d · z",
+    "L": "𝓛 = (e − 1)²",
+    "dL_de": "∂𝓛/∂e is the local gradient of the square node, times ∂𝓛/∂𝓛 = 1",
+    "dL_dd": "∂𝓛/∂d is the local gradient ∂e/∂d times the gradient that arrives at e",
+    "dL_dz": "∂𝓛/∂z is the local gradient ∂e/∂z times the gradient that arrives at e",
+    "dL_dx": "∂𝓛/∂x is the local gradient ∂d/∂x times the gradient that arrives at d",
+    "dL_dy": "∂𝓛/∂y is the local gradient ∂d/∂y times the gradient that arrives at d",
+}
+
+
 def _hand_answers(got, what: str) -> dict:
     """The student's dict of eight numbers, or Wrong."""
     expect.returned(got, what)
@@ -106,10 +127,13 @@ def _hand_answers(got, what: str) -> dict:
     return {k: float(got[k]) for k in HAND_KEYS}
 
 
-@exercise("5.1", "hand_gradients")
+@exercise("5.1", "hand_gradients", answer=("mlp.graph",), uses=(),
+          task="do the forward and the backward pass yourself, one local gradient at a time")
 def check_hand_gradients(t, hand_gradients):
     """hand_gradients(x, y, z) returns {"d", "e", "L", "dL_de", "dL_dd", "dL_dz", "dL_dx", "dL_dy"} for
-    𝓛 = ((x + y)·z − 1)²; tried at the notebook's point x = 3, y = −1, z = −3 and at fresh points."""
+    𝓛 = ((x + y)·z − 1)²; tried at the notebook's point x = 3, y = −1, z = −3 and at two fresh points, at
+    which each of the eight right numbers differs from the ones before (so that a right answer never looks
+    hard-coded). A wrong number is named with the slip it suggests, never with the number expected."""
     points = [HAND_POINT]
     points += [_fresh_point(t, avoid=points)]
     points += [_fresh_point(t, avoid=points)]
@@ -128,10 +152,12 @@ def check_hand_gradients(t, hand_gradients):
                 continue
             hint = expect.slip(got, slips[key]) or ""
             if not hint and _close(got, -want):
-                hint = "the sign is off"
+                hint = "look at its sign"
+            if not hint:
+                hint = _HAND_STEP[key]
             before = f" ({HAND_KEYS[0]} is right)" if i == 1 else f" ({', '.join(HAND_KEYS[:i])} are right)" if i else ""
-            message = f"at {_point(x, y, z)}, {key} is off{before}: got {number(got)}, expected {number(want)}"
-            raise Wrong(f"{message}; {hint}" + ("" if hint.endswith("?") else ".") if hint else f"{message}.")
+            message = f"at {_point(x, y, z)}, {key} is off{before}: you have {number(got)}"
+            raise Wrong(f"{message}; {hint}" + ("" if hint.endswith("?") else "."))
         first = first or answers
     right = _example(*HAND_POINT)
     return (f"all eight numbers are right, here and at two more points; at {_point(*HAND_POINT)}: 𝓛 = "
@@ -142,21 +168,38 @@ def check_hand_gradients(t, hand_gradients):
 
 @scenario
 def node_class_kind(node_class) -> dict:
-    """What the student passed: a class? derived from mlp.graph.Node? from mlp.graph.Multiply (the answer)?"""
+    """What the student passed: a class? derived from mlp.graph.Node? with a backward of its own?"""
     is_class = isinstance(node_class, type)
-    return {"is_class": is_class, "is_node": is_class and issubclass(node_class, G.Node),
-            "is_multiply": is_class and issubclass(node_class, G.Multiply)}
+    is_node = is_class and issubclass(node_class, G.Node)
+    return {"is_class": is_class, "is_node": is_node,
+            "own_backward": is_node and getattr(node_class, "backward", None) is not G.Node.backward}
+
+
+def _watch_node_backward(node) -> list:
+    """Record, in the list returned, whether Node.backward (the loop that does the += for mlp's nodes)
+    runs for `node`: it asks the node for its local gradients, so the request is watched on the node."""
+    calls, own = [], node.local_gradients
+
+    def local_gradients():
+        calls.append(sys._getframe(1).f_code is G.Node.backward.__code__)
+        return own()
+
+    node.local_gradients = local_gradients
+    return calls
 
 
 @scenario
 def multiply_in_example(node_class, x: float, y: float, z: float) -> dict:
-    """The lecture's graph with e = node_class(d, z): {node name: (value, grad)} after forward and backward."""
+    """The lecture's graph with e = node_class(d, z): {node name: (value, grad)} after forward and backward,
+    and under "delegated" whether e's backward handed its work to Node.backward."""
     xi, yi, zi = G.Input("x"), G.Input("y"), G.Input("z")
     d = G.Add(xi, yi, name="d")
-    graph = G.Graph(G.Square(node_class(d, zi, name="e"), offset=1.0, name="L"))
+    e = node_class(d, zi, name="e")
+    calls = _watch_node_backward(e)
+    graph = G.Graph(G.Square(e, offset=1.0, name="L"))
     graph.forward(x=x, y=y, z=z)
     graph.backward()
-    return {n.name: (n.value, n.grad) for n in graph.nodes}
+    return {"nodes": {n.name: (n.value, n.grad) for n in graph.nodes}, "delegated": any(calls)}
 
 
 @scenario
@@ -168,23 +211,27 @@ def multiply_square(node_class, x: float):
     return graph.backward()["x"]
 
 
-@exercise("5.2", "MultiplyNode")
+@exercise("5.2", "MultiplyNode", answer=("mlp.graph.Multiply",), uses=("Node",),
+          task="write the multiply node's backward yourself, adding each input's share with +=")
 def check_multiply_backward(t, MultiplyNode):
-    """MultiplyNode(a, b), a subclass of mlp.graph.Node computing a · b, whose backward() passes each input its
-    share of the gradient; tried inside the lecture's example at fixed and fresh
-    points, and on x · x, where both inputs are one node."""
+    """MultiplyNode(a, b), a subclass of mlp.graph.Node computing a · b, whose own backward() adds to each
+    input's grad its share of the gradient (+=, not the loop of Node.backward); tried inside the lecture's
+    example at fixed and fresh points, and on x · x, where both inputs are one node."""
     kind = t.run(node_class_kind, MultiplyNode, what="MultiplyNode")
     if not kind["is_class"]:
         raise Wrong("pass the class itself, check_multiply_backward(MultiplyNode), not an object made from it")
     if not kind["is_node"]:
         raise Wrong("MultiplyNode must derive from mlp.graph.Node, as in the cell you were given")
-    if kind["is_multiply"]:
-        raise Wrong("MultiplyNode derives from mlp.graph.Multiply, which does the work for you: derive it from "
-                    "Node, as given, and write its backward yourself")
+    if not kind["own_backward"]:
+        raise Wrong("MultiplyNode has no backward of its own, so it runs Node's, which does the adding for you: "
+                    "write backward, adding to a.grad and to b.grad their shares of self.grad with +=")
     for x, y, z in [(1.5, 0.5, 3.0), _fresh_point(t), _fresh_point(t)]:  # ∂𝓛/∂e ∉ {0, ±1}, |d| ≠ |z|
         where = f"in 𝓛 = ((x + y)·z − 1)² at {_point(x, y, z)}"
-        nodes = t.run(multiply_in_example, MultiplyNode, x, y, z, what=f"the lecture's example with your MultiplyNode {where}")
-        d, want = x + y, _example(x, y, z)
+        run = t.run(multiply_in_example, MultiplyNode, x, y, z, what=f"the lecture's example with your MultiplyNode {where}")
+        if run["delegated"]:
+            raise Wrong("MultiplyNode.backward hands the work to Node.backward (super().backward()), which adds "
+                        "the shares for you: write the two updates of a.grad and b.grad yourself, with +=")
+        nodes, d, want = run["nodes"], x + y, _example(x, y, z)
         value = expect.number(nodes["e"][0], "MultiplyNode.forward()")
         if not _close(value, d * z):
             raise Wrong(f"MultiplyNode.forward() gives {number(value)} for a = {number(d)}, b = {number(z)}: "
@@ -284,7 +331,17 @@ def _worst(report: dict, name: str) -> str:
     return f" (mlp.gradcheck.check_layer: relative error {check['error']:.1e} against finite differences)"
 
 
-@exercise("5.3", "MySigmoid")
+def _single_precision(*arrays) -> bool:
+    """Whether any of the student's arrays holds floats of less than double precision (float32, float16)."""
+    return any(isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype.itemsize < 8 for a in arrays)
+
+
+_FLOAT64 = ("compute in float64, numpy's default: float32 keeps only about 7 digits, and 1 − σ(x) loses most "
+            "of them where σ(x) is near 1")
+
+
+@exercise("5.3", "MySigmoid", answer=("mlp.layers.Sigmoid", "mlp.layers.sigmoid"), uses=("mlp.fully_connected",),
+          task="write σ and σ′ yourself")
 def check_sigmoid_layer(t, MySigmoid):
     """MySigmoid() follows the layer protocol: forward(x) -> σ(x) for a batch x (N, n), backward(dz) ->
     dE/dx, empty params and grads; compared with mlp.layers.sigmoid, gradient-checked, and run
@@ -307,7 +364,10 @@ def check_sigmoid_layer(t, MySigmoid):
             raise Wrong("MySigmoid.forward(x) returned None: return σ(x), and keep what backward needs in self")
         expect.unchanged(x, run["x_after"], "x", "MySigmoid.forward(x)")
         s = sigmoid(x)
+        single = _single_precision(run["out"], run["dx"])
         out = expect.shaped(run["out"], x.shape, f"MySigmoid.forward(x) for x of shape {x.shape}")
+        if not _close(out, s) and single and expect.close(out, s, rtol=1e-3, atol=1e-6):
+            raise Wrong(f"MySigmoid.forward(x) is right only to single precision: {_FLOAT64}.")
         if not _close(out, s):
             if _close(out, sigmoid(-x)):
                 hint = "; it is mirrored: σ rises from 0 to 1 as x grows (check the sign in the exponent)"
@@ -324,6 +384,8 @@ def check_sigmoid_layer(t, MySigmoid):
         want = dz * s * (1 - s)
         if _close(dx, want):
             continue
+        if single and expect.close(dx, want, rtol=1e-3, atol=1e-6):
+            raise Wrong(f"MySigmoid.backward(dz) is right only to single precision: {_FLOAT64}.")
         slips = [(dz * s, "a factor of σ'(x) is missing: compare with your answer to (a)"),
                  (s * (1 - s), "that is σ'(x) alone: multiply it by dz, the gradient that arrives at the layer"),
                  (dz * x * (1 - x), "it uses x where σ'(x) needs σ(x): keep σ(x) from forward for backward"),
@@ -355,7 +417,12 @@ def linear_layer_run(layer_class, weight: np.ndarray, bias: np.ndarray, x: np.nd
         return {"problem": "not a class"}
     layer = layer_class(weight.copy(), bias.copy())
     z = _as_plain(layer.forward(x.copy()))
-    dx = _as_plain(layer.backward(dz.copy()))
+    try:
+        dx = _as_plain(layer.backward(dz.copy()))
+    except ValueError as error:  # numpy's word for factors whose shapes do not fit: the check names the shapes
+        if not any(word in str(error) for word in ("matmul", "shape", "broadcast", "align")):
+            raise
+        return {"z": z, "shape_error": True}
     grads = getattr(layer, "grads", None)
     first = _as_plain(grads) if isinstance(grads, dict) else None
     layer.backward(dz.copy())
@@ -383,7 +450,8 @@ def _distinct_sizes(t) -> tuple[int, int, int]:
             return n, n_in, n_out
 
 
-@exercise("5.4", "MyLinear")
+@exercise("5.4", "MyLinear", answer=("mlp.layers.Linear",), uses=(),
+          task="write the affine layer's backward yourself")
 def check_linear_backward(t, MyLinear):
     """MyLinear(weight, bias).backward(dz) returns dE/dx and stores dE/dθ_w and dE/dθ_b in grads["weight"]
     and grads["bias"] (overwritten, not accumulated); compared with mlp.layers.Linear for a batch of 4 samples
@@ -397,6 +465,12 @@ def check_linear_backward(t, MyLinear):
         z = reference.forward(x)
         if not _close(run["z"], z):
             raise Wrong("MyLinear.forward no longer computes x θ_wᵀ + θ_b: restore the forward you were given")
+        if "shape_error" in run:
+            raise Wrong(f"MyLinear.backward(dz) combines arrays whose shapes do not fit (numpy raised ValueError). "
+                        f"Here dz has shape {dz.shape} (N, n_out), "
+                        f"x {x.shape} (N, n_in) and θ_w {weight.shape} (n_out, n_in); dE/dx must have x's shape, "
+                        f"dE/dθ_w θ_w's and dE/dθ_b θ_b's {bias.shape}: which products and sums of these give "
+                        "those shapes?")
         want_dx = reference.backward(dz)
         want = reference.grads
         if run["dx"] is None:
