@@ -4,6 +4,7 @@
     python3 course.py test       run the test suite (unit, notebooks, grading, browser)
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
     python3 course.py site       build the course website into _build/html (solutions, lectures to download)
+    python3 course.py present 03 present a solution in class: its sections as slides, explorers live
     python3 course.py check      (students) grade your own notebooks as the teacher's grader will
     python3 course.py grade SUBMISSIONS --out RESULTS   (teachers) grade a class, write marks and feedback
 
@@ -36,6 +37,11 @@ PYTHON = str(BIN / ("python.exe" if os.name == "nt" else "python"))
 STAMP = VENV / "course-installed.json"
 
 JUPYTER_SETTINGS = ROOT / "tools" / "jupyter"  # copied into .venv: no news pop-up, no TCP warning
+# setuptools warns at every editable install: "Editable installation ... Please be careful with folders in your
+# working directory with the same name as your package as they may take precedence during imports". Here the
+# folder mlp/ beside course.py is the installed package itself, so what it warns of cannot happen; this filter
+# (Python's -W syntax, read by pip and by the build backend it starts) drops that one warning and no other.
+EDITABLE_WARNING = "ignore:Editable installation"
 
 
 def is_root() -> bool:
@@ -57,6 +63,7 @@ COMMANDS = {
     "test": (["lab", "test", "grading"], ["chromium"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
     "lectures": (["test"], [], lambda rest: [PYTHON, "tools/make_lectures.py", *rest]),
     "site": (["site"], ["npm"], lambda rest: [PYTHON, "tools/site/build.py", *rest]),
+    "present": (["lab"], [], lambda rest: [PYTHON, "tools/present.py", *rest]),
     "grade": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),
     "check": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
 }
@@ -80,6 +87,15 @@ def install_settings() -> None:
             shutil.copyfile(source, target)
 
 
+def install_editable(project: Path, extras: list[str], *pip_args: str, **run) -> subprocess.CompletedProcess:
+    """pip install -e project[extras] into .venv (editable: edits to mlp/ count at once), without the banner."""
+    env = dict(run.pop("env", os.environ))
+    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), EDITABLE_WARNING]))
+    target = f"{project}[{','.join(extras)}]" if extras else str(project)
+    command = [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_args, "-e", target]
+    return subprocess.run(command, env=env, **run)
+
+
 def ensure_venv(extras: list[str]) -> None:
     """Create .venv and install the course with `extras`, unless it already has them for this pyproject.toml."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -94,7 +110,7 @@ def ensure_venv(extras: list[str]) -> None:
     print(f"Installing the course with {', '.join(extras)} into .venv (a minute or two, once) ...", flush=True)
     pip = [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
-    subprocess.run(pip + ["-e", f"{ROOT}[{','.join(extras)}]"], check=True)
+    install_editable(ROOT, extras, check=True)
     STAMP.write_text(json.dumps({"pyproject": wanted, "extras": extras}))
 
 

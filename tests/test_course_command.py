@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import time
@@ -94,3 +95,32 @@ def test_a_kernel_of_the_course_environment_prints_no_transport_warning(tmp_path
         kernel.terminate()
         _, stderr = kernel.communicate(timeout=30)
     assert TCP_WARNING not in stderr.decode(errors="replace")
+
+
+def test_the_install_is_editable_and_prints_no_setuptools_banner(course, tmp_path):
+    """course.py's own install command, on a copy of the packaging files, into a scratch prefix: quiet,
+    and editable (the prefix points at the copy's mlp/, not a copy of it)."""
+    if not Path(course.PYTHON).exists():
+        pytest.skip("no .venv yet: course.py makes it")
+    project = tmp_path / "project"
+    (project / "mlp" / "data").mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copyfile(ROOT / name, project / name)
+    shutil.copyfile(ROOT / "mlp" / "data" / "README.md", project / "mlp" / "data" / "README.md")
+    (project / "mlp" / "__init__.py").write_text("WHERE = 'the copy'\n")
+    done = course.install_editable(project, [], "--no-deps", "--prefix", str(tmp_path / "prefix"),
+                                   capture_output=True, text=True, timeout=300)
+    output = done.stdout + done.stderr
+    if done.returncode != 0 and ("No matching distribution" in output or "Could not find a version" in output):
+        pytest.skip(f"pip cannot fetch setuptools for the build here: {output[-300:]}")
+    assert done.returncode == 0, output[-3000:]
+    assert "careful with folders" not in output and "Editable installation" not in output, output
+    site = next((tmp_path / "prefix").glob("lib/python*/site-packages"))
+    finders = list(site.glob("__editable__*mlp_course*"))
+    assert finders, f"not an editable install: {sorted(p.name for p in site.iterdir())}"
+    assert str(project / "mlp") in "".join(p.read_text() for p in finders if p.suffix == ".py")
+
+
+def test_the_banner_filter_names_only_that_warning(course):
+    action, message = course.EDITABLE_WARNING.split(":", 1)
+    assert action == "ignore" and message == "Editable installation"
