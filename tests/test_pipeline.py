@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import make_lectures  # noqa: E402
 
+from mlp.exercises import contract  # noqa: E402
+
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 NAMES = [p.name for p in SOLUTIONS]
 
@@ -25,11 +27,18 @@ def notebook(*cells, tags=None):
     return nb
 
 
+def lecture_cells(nb, name="t.ipynb", **options):
+    """The cells a lecture made from `nb` holds after its first cell, the Colab cell."""
+    cells = make_lectures.make_lecture(nb, name, **options).cells
+    assert cells[0].source == contract.COLAB_CELL and cells[0].metadata["tags"] == [contract.COLAB_TAG]
+    return cells[1:]
+
+
 # --- the generator on small notebooks ---------------------------------------------------------
 
 def test_solution_region_becomes_a_stub_naming_its_exercise_at_its_indentation():
     nb = notebook(("code", "def f(x):\n    ### BEGIN SOLUTION Exercise 2.3\n    return 2 * x\n    ### END SOLUTION"))
-    source = make_lectures.make_lecture(nb, "t.ipynb").cells[0].source
+    source = lecture_cells(nb)[0].source
     assert source == 'def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError("Exercise 2.3: write your code here")'
 
 
@@ -40,7 +49,7 @@ def test_cells_that_use_a_stubbed_function_are_tagged_and_others_are_not():
         ("code", "check(f)"),
         ("code", "def g():\n    return f(1)"),
     )
-    cells = make_lectures.make_lecture(nb, "t.ipynb").cells
+    cells = lecture_cells(nb)
     assert [c.metadata.get("tags", []) for c in cells] == [[], [], ["raises-exception"], []]
 
 
@@ -49,7 +58,7 @@ def test_hidden_tests_are_dropped_and_markdown_answers_replaced():
         ("code", "x = 1\n### BEGIN HIDDEN TESTS\nassert x == 1\n### END HIDDEN TESTS\ny = 2"),
         ("markdown", "Why?\n<!-- BEGIN SOLUTION -->\nBecause the product of affine maps is affine.\n<!-- END SOLUTION -->"),
     )
-    cells = make_lectures.make_lecture(nb, "t.ipynb").cells
+    cells = lecture_cells(nb)
     assert cells[0].source == "x = 1\ny = 2"
     assert cells[1].source == "Why?\n*Your answer here.*"
 
@@ -58,7 +67,7 @@ def test_outputs_and_counts_are_cleared():
     nb = notebook(("code", "1 + 1"))
     nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
     nb.cells[0].execution_count = 1
-    cell = make_lectures.make_lecture(nb, "t.ipynb").cells[0]
+    cell = lecture_cells(nb)[0]
     assert cell.outputs == [] and cell.execution_count is None
 
 
@@ -224,8 +233,7 @@ def test_solution_check_and_answer_cells_get_nbgraders_metadata_and_the_lecture_
     assert meta[3] == {"solution": True, "grade": True, "locked": False, "points": 1, "grade_id": "answer2_1",
                        "schema_version": 3}
     assert not make_lectures.nbgrader_metadata(nb, "02_t.ipynb"), "filling in twice changes nothing"
-    lecture = make_lectures.make_lecture(nb, "02_t.ipynb")
-    assert [c.metadata.get("nbgrader") for c in lecture.cells] == meta
+    assert [c.metadata.get("nbgrader") for c in lecture_cells(nb, "02_t.ipynb")] == meta
 
 
 def test_points_a_teacher_set_are_kept():
@@ -244,3 +252,37 @@ def test_the_committed_solutions_carry_nbgraders_metadata(name):
         f"solutions/{name} lacks nbgrader metadata: run python3 course.py lectures {Path(name).stem}")
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
     assert ids and len(ids) == len(set(ids))
+
+
+def test_worked_derivations_follow_the_check_or_stay_in_the_solutions():
+    derivation = nbformat.v4.new_markdown_cell("The derivation: 2x.", metadata={"tags": [contract.DERIVATION_TAG]})
+    nb = notebook(("code", "def f(x):\n    ### BEGIN SOLUTION Exercise 1.1\n    return 2 * x\n    ### END SOLUTION"),
+                  ("code", "check_f(f)"))
+    nb.cells.append(derivation)
+    assert lecture_cells(nb)[-1].source == "The derivation: 2x."
+    assert [c.source for c in lecture_cells(nb, derivations="solutions-only")] == [c.source for c in lecture_cells(nb)][:2]
+    with pytest.raises(ValueError, match="derivations must be one of"):
+        make_lectures.make_lecture(nb, "t.ipynb", derivations="never")
+
+
+def test_the_choice_of_derivations_is_kept_by_later_runs(tmp_path):
+    nb = notebook(("markdown", "# T"))
+    target = tmp_path / "01_t.ipynb"
+    nbformat.write(make_lectures.make_lecture(nb, "01_t.ipynb", derivations="solutions-only"), target)
+    assert make_lectures.recorded_derivations(target) == "solutions-only"
+    assert make_lectures.recorded_derivations(tmp_path / "missing.ipynb") == "after-check"
+
+
+def test_the_colab_cell_does_nothing_outside_colab_and_installs_the_course_inside(monkeypatch):
+    import subprocess
+    import types
+    ran, enabled = [], []
+    monkeypatch.setattr(subprocess, "run", lambda command, **options: ran.append(command))
+    exec(contract.COLAB_CELL, {})
+    assert ran == []
+    colab = types.ModuleType("google.colab")
+    colab.output = types.SimpleNamespace(enable_custom_widget_manager=lambda: enabled.append(True))
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    exec(contract.COLAB_CELL, {})
+    assert len(ran) == 1 and ran[0][-1] == f"mlp-course @ git+{contract.REPOSITORY}" and enabled == [True]

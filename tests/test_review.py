@@ -19,9 +19,10 @@ def answer_cells(name):
     importlib.import_module(contract.check_module(name))
     lecture = nbformat.read(ROOT / "lectures" / f"{name}.ipynb", as_version=4)
     solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
-    assert len(lecture.cells) == len(solution.cells)
-    names = set().union(*(defined_names(c.source) for c in lecture.cells if contract.stubs_in(c.source)))
-    for lecture_cell, solution_cell in zip(lecture.cells, solution.cells):
+    cells = [c for c in lecture.cells if contract.COLAB_TAG not in c.metadata.get("tags", [])]
+    assert len(cells) == len(solution.cells)
+    names = set().union(*(defined_names(c.source) for c in cells if contract.stubs_in(c.source)))
+    for lecture_cell, solution_cell in zip(cells, solution.cells):
         for label in contract.stubs_in(lecture_cell.source):
             yield EXERCISES[label.split()[-1]], solution_cell.source, names
 

@@ -14,6 +14,11 @@ What changes on the way (nbgrader's markers, which teachers know):
 - Every cell that uses a function holding a stub gets the tag `raises-exception`: JupyterLab's
   "Run All" and nbval then go on past it.
 - Outputs and execution counts are cleared.
+- A first cell is added that installs the course when the lecture is opened in Google Colab, and does
+  nothing elsewhere (contract.COLAB_CELL).
+- With --derivations solutions-only, the markdown cells tagged `derivation` (the worked derivation
+  under a check) stay in the solutions only, for the teacher to release later; the choice is recorded
+  in each lecture and kept by later runs.
 - nbgrader's cell metadata (schema 3), so that a hub running nbgrader can `generate_assignment` and
   `autograde` the course as it is: a solution cell gets `solution: true, grade: false, locked: false,
   grade_id: ex1_2`, its check cell (`check_x(name)` naming a function of that exercise)
@@ -54,6 +59,7 @@ from mlp.exercises import contract
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, LECTURES = ROOT / "solutions", ROOT / "lectures"
 RAISES = "raises-exception"
+DERIVATIONS = ("after-check", "solutions-only")  # where a lecture's worked derivations go
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 BEGIN, END = contract.SOLUTION_BEGIN, contract.SOLUTION_END
@@ -188,16 +194,26 @@ def _defined(source: str, where: str) -> set[str]:
     return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
 
 
-def make_lecture(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """The student version of one solution notebook (a new notebook; the solution is untouched)."""
+def make_lecture(solution: nbformat.NotebookNode, name: str, derivations: str = "after-check") -> nbformat.NotebookNode:
+    """The student version of one solution notebook (a new notebook; the solution is untouched).
+
+    It starts with the Colab cell (contract.COLAB_CELL); derivations="solutions-only" leaves out the
+    markdown cells tagged contract.DERIVATION_TAG (the worked derivations), "after-check" keeps them.
+    """
+    if derivations not in DERIVATIONS:
+        raise ValueError(f"derivations must be one of {DERIVATIONS}, got {derivations!r}")
     solution = copy.deepcopy(solution)
     nbgrader_metadata(solution, name)
     lecture = nbformat.v4.new_notebook(metadata={k: v for k, v in solution.metadata.items() if k != "widgets"})
-    lecture.metadata["course"] = {"generated_from": f"solutions/{name}", "edit": "do not edit: run python3 course.py lectures"}
+    lecture.metadata["course"] = {"generated_from": f"solutions/{name}", "edit": "do not edit: run python3 course.py lectures",
+                                  "derivations": derivations}
+    lecture.cells.append(nbformat.v4.new_code_cell(contract.COLAB_CELL, metadata={"tags": [contract.COLAB_TAG]}))
     stubs: set[str] = set()
     for number, cell in enumerate(solution.cells):
         where = f"solutions/{name}, cell {number + 1} (counting every cell from 1)"
         tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
+        if contract.DERIVATION_TAG in tags and derivations == "solutions-only":
+            continue
         if cell.cell_type == "markdown":
             new = nbformat.v4.new_markdown_cell(_strip_markdown(cell.source, where))
         elif cell.cell_type == "code":
@@ -242,13 +258,21 @@ def _content_hash(text: str) -> str:
     return hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest()[:16]
 
 
-def render(path: Path) -> str:
+def recorded_derivations(target: Path) -> str:
+    """The --derivations choice the lecture at `target` was generated with ("after-check" if none)."""
+    try:
+        return nbformat.read(target, as_version=4).metadata.get("course", {}).get("derivations", DERIVATIONS[0])
+    except Exception:
+        return DERIVATIONS[0]
+
+
+def render(path: Path, derivations: str = "after-check") -> str:
     """The lecture generated from the solution at `path`, as the exact text written to disk.
 
     It records a hash of itself (metadata course.generated_sha), so that edits made later, by a
     student who works in this clone, can be told apart from an outdated generated file.
     """
-    lecture = make_lecture(nbformat.read(path, as_version=4), path.name)
+    lecture = make_lecture(nbformat.read(path, as_version=4), path.name, derivations)
     lecture.metadata["course"]["generated_sha"] = _content_hash(nbformat.writes(lecture))
     return nbformat.writes(lecture) + "\n"
 
@@ -326,6 +350,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--check", action="store_true", help="report lectures that differ from their solutions; write nothing")
     parser.add_argument("--execute", action="store_true", help="run and save the solutions first")
     parser.add_argument("--force", action="store_true", help="replace lectures that hold edits (a copy of each is kept)")
+    parser.add_argument("--derivations", choices=DERIVATIONS,
+                        help="after-check: the worked derivations follow each check; solutions-only: they stay in the "
+                             "solutions, to be released later (default: as each lecture was last generated)")
     parser.add_argument("names", nargs="*", help="notebooks to work on (default: all), e.g. 01_linear_regression")
     args = parser.parse_args(argv)
     stale, refused = [], []
@@ -340,11 +367,11 @@ def main(argv: list[str]) -> int:
                 execute(path)
             if not args.check:
                 fill_solution(path)
-            text = render(path)
+            target = LECTURES / path.name
+            text = render(path, args.derivations or recorded_derivations(target))
         except MarkerError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        target = LECTURES / path.name
         if target.exists() and target.read_text() == text:
             continue
         if args.check:

@@ -35,6 +35,21 @@ def check_module(notebook: str) -> str:
     return f"mlp.exercises.{topic_of(notebook)}"
 
 
+# --- where the course lives, and the lectures' first cell ------------------------------------------
+
+REPOSITORY = "https://github.com/mlp-course/mlp-course"  # Colab installs from it; the website links to it
+COLAB_TAG = "colab-setup"  # the tag of the lectures' first cell, which the generator writes
+COLAB_CELL = f"""\
+# In Google Colab only: install the course and let Colab show its explorers. Elsewhere this does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "mlp-course @ git+{REPOSITORY}"], check=True)
+    from google.colab import output
+    output.enable_custom_widget_manager()"""
+
+
 # --- markers in the solutions ---------------------------------------------------------------------
 
 SOLUTION_BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*(?P<label>.*?)\s*$")
@@ -44,6 +59,7 @@ HIDDEN_END = re.compile(r"^\s*### END HIDDEN TESTS")
 MARKDOWN_BEGIN = re.compile(r"^\s*<!-- BEGIN SOLUTION -->\s*$")
 MARKDOWN_END = re.compile(r"^\s*<!-- END SOLUTION -->\s*$")
 ANY_MARKER = re.compile(r"BEGIN SOLUTION|END SOLUTION|BEGIN HIDDEN TESTS|END HIDDEN TESTS")
+DERIVATION_TAG = "derivation"  # a solution's markdown cell that works an exercise out (see the generator's --derivations)
 
 # --- stubs in the lectures ------------------------------------------------------------------------
 
