@@ -2,6 +2,8 @@
 
 Every function draws into an Axes it is given (or a new one) and labels it: title, axis labels
 with units. Topic-specific pictures live beside their topic; what several notebooks draw lives here.
+The course's look (colour-blind-safe colours, titles at a fixed height) is given per figure by
+`style` (new_axes and draw_network call it); importing this module changes no matplotlib setting.
 """
 from __future__ import annotations
 
@@ -10,34 +12,59 @@ import numpy as np
 
 from .convergence import Landscape
 
-COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")  # one colour per run, in this order
+# One colour per series, in this order: Okabe & Ito's palette ("Color Universal Design", 2008), told apart
+# with every common colour-vision deficiency, in the roles of matplotlib's C0 … C4 (blue, orange, green,
+# vermillion for red, reddish purple), then sky blue and black; no yellow (too light on white).
+COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+LINESTYLES = ("-", "--", "-.", ":")  # for series that meet or cross: told apart without their colour too
 
-# Titles at a fixed height just above their axes: matplotlib's automatic placement measures every tick
-# label of the figure to dodge top-side ones (which no figure of the course has), a third of the time
-# of a small figure. Set back to None to get it.
-plt.rcParams["axes.titley"] = 1.0
+
+def style(target):
+    """Give a Figure's axes (or the Axes, or array of Axes, given) the course's look; returns target.
+
+    - colour cycle COLORS: lines and points without a colour of their own take them in turn;
+    - titles at a fixed height just above the axes (matplotlib's automatic placement measures every tick
+      label to dodge top-side ones, which no figure of the course has: a third of a small figure's time).
+    Only these axes change, never matplotlib's rcParams. Call it on a new figure, before its titles
+    (and again on an Axes after ax.clear()).
+    """
+    from matplotlib.figure import Figure
+
+    axes = target.axes if isinstance(target, Figure) else np.ravel(target)
+    for ax in axes:
+        ax.set_prop_cycle(color=COLORS)
+        ax.set_title(ax.get_title(), y=1.0)  # an explicit y: this Axes stops placing its title automatically
+    return target
 
 
 def label(ax, title: str, xlabel: str, ylabel: str):
     """Set the title and axis labels of `ax` in one call; returns ax."""
-    ax.set_title(title)
+    ax.set_title(title, y=1.0)  # fixed height (see style)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return ax
 
 
-def plot_costs(ax, costs, label_text: str | None = None, log: bool = True, title: str = "Training cost over the iterations"):
-    """E(θ(k)) against the iteration k, on a log scale by default; returns ax."""
+def plot_costs(ax, costs, label_text: str | None = None, log: bool = True, title: str = "Training cost over the iterations",
+               **line):
+    """E(θ(k)) against the iteration k, on a log scale by default; returns ax.
+
+    Each call draws one run; runs drawn into the same ax get the next colour and the next of LINESTYLES
+    (unless `line` sets them), so that curves that meet stay apart without colour too.
+    """
     k = np.arange(len(costs))
-    ax.plot(k, costs, label=label_text)
+    line.setdefault("linestyle", LINESTYLES[len(ax.get_lines()) % len(LINESTYLES)])
+    ax.plot(k, costs, label=label_text, **line)
     if log:
         ax.set_yscale("log")
     return label(ax, title, "iteration k", "training cost E(θ(k))")
 
 
 def new_axes(ncols: int = 1, width: float = 5.0, height: float = 3.5):
-    """A figure with `ncols` axes side by side; returns (fig, axes) like plt.subplots."""
-    return plt.subplots(1, ncols, figsize=(width * ncols, height), layout="constrained")
+    """A figure with `ncols` axes side by side, in the course's `style`; returns (fig, axes) like plt.subplots."""
+    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), layout="constrained")
+    style(fig)
+    return fig, axes
 
 
 def scatter_jittered(ax, x, y, jitter: float = 0.15, rng=0, label: str | None = None, **style):
@@ -47,7 +74,7 @@ def scatter_jittered(ax, x, y, jitter: float = 0.15, rng=0, label: str | None = 
     six lines and hide how many wines sit where. Only the drawing is jittered, never the data.
     """
     shift = np.random.default_rng(rng).uniform(-jitter, jitter, size=np.shape(y))
-    style = {"s": 8, "alpha": 0.3, "linewidths": 0, "color": "C0"} | style
+    style = {"s": 8, "alpha": 0.3, "linewidths": 0, "color": COLORS[0]} | style
     ax.scatter(x, np.asarray(y) + shift, label=label, **style)
     return ax
 
@@ -120,14 +147,15 @@ def draw_contours(ax, land: Landscape, xlabel: str, title: str, labelled: bool =
     ax.set_xlim(land.slopes[[0, -1]])
     ax.set_ylim(land.intercepts[[0, -1]])
     ax.set_aspect("equal")
-    ax.set_title(title)
+    ax.set_title(title, y=1.0)
     ax.set_xlabel(f"slope θ_1 [quality points per {xlabel}]")
     ax.set_ylabel("intercept θ_2 [quality points]")
 
 
-def draw_path(ax, trajectory: np.ndarray, label: str, color: str) -> None:
-    """The iterates θ(0), θ(1), … of a 2-parameter trajectory (K, 2) as dots joined by lines."""
-    ax.plot(trajectory[:, 0], trajectory[:, 1], marker="o", markersize=3, linewidth=1.2, color=color, label=label)
+def draw_path(ax, trajectory: np.ndarray, label: str, color: str, marker: str = "o") -> None:
+    """The iterates θ(0), θ(1), … of a 2-parameter trajectory (K, 2) as markers joined by lines (give
+    paths that share an Axes different markers: "o", "s", "^")."""
+    ax.plot(trajectory[:, 0], trajectory[:, 1], marker=marker, markersize=3, linewidth=1.2, color=color, label=label)
 
 
 def log_ticks(ax, axis: str = "y") -> None:
@@ -157,7 +185,7 @@ def log_ticks(ax, axis: str = "y") -> None:
 
 # --- the network as neurons and edges (the lecture's "Visualizing the architecture") -----------------
 
-POSITIVE, NEGATIVE = "tab:blue", "tab:orange"  # edge colours for positive and negative weights
+POSITIVE, NEGATIVE = COLORS[0], COLORS[1]  # edge colours for positive and negative weights (blue, orange)
 
 
 def _architecture(model_or_sizes) -> tuple[list[int], list[str | None], list[np.ndarray | None]]:
@@ -238,7 +266,7 @@ class NetworkDiagram:
         ax.set_ylim(-half - 2.0, half + 0.2)
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.set_title(title or self._title())
+        ax.set_title(title or self._title(), y=1.0)
         if any(w is not None for w in weights):
             self.update(weights)
 
@@ -302,4 +330,5 @@ def draw_network(model_or_sizes, ax=None, max_neurons: int = 10, title: str | No
         sizes = _architecture(model_or_sizes)[0]
         tall = min(max(sizes), max_neurons)
         _, ax = plt.subplots(figsize=(1.6 * len(sizes) + 1.2, 0.42 * tall + 1.6))
+        style(ax)
     return NetworkDiagram(ax, model_or_sizes, max_neurons, title, input_names)
