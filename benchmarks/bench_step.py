@@ -6,9 +6,10 @@ One full-batch step θ ← θ − τ ∇E(θ) of a ReLU `fully_connected` networ
   floor  only the matrix products that any implementation must do, in numpy, into preallocated
          arrays: per Linear layer X·Wᵀ (forward), dZᵀ·X (dE/dW) and dZ·W (dE/dX, not for the first
          layer). Everything else (bias, ReLU, loss, update, Python) is what the other two add.
-  mlp    the network's forward on the data (checked once, as mlp.train checks them once, not at every
-         step), loss.forward, mlp.layers.backward_params(model, loss.backward()), GradientDescent.step:
-         what one iteration of mlp.train does, without the gradient's norm (the train() column has it).
+  mlp    model.forward (each layer checks its input: shape, dtype, NaN), loss.forward,
+         mlp.layers.backward_params(model, loss.backward()) (no dE/dx for the first layer),
+         GradientDescent.step: what one step of mlp.train (mlp.optim.Descent) does, without the
+         gradient's norm and the divergence test (the train() column has them).
   torch  PyTorch CPU autograd + torch.optim.SGD, same shapes, dtype, weights and thread count
          (skipped, and said so, when torch is not installed).
 
@@ -113,18 +114,17 @@ class MlpStep:
     """One iteration of mlp.train: E = loss(model(X), y), backward, θ ← θ − τ ∇E."""
 
     def __init__(self, model: mlp.Sequential, X: np.ndarray, y: np.ndarray):
-        model.forward(X)  # the data checked once, as mlp.train does before its first step
         self.model, self.X, self.y = model, X, y
         self.loss = mlp.SquaredError("sum")
         self.optimizer = mlp.GradientDescent(STEP_SIZE)
 
     def gradients(self) -> list[np.ndarray]:
-        self.loss.forward(self.model._run(self.X), self.y)
+        self.loss.forward(self.model.forward(self.X), self.y)
         mlp.layers.backward_params(self.model, self.loss.backward())
         return [g.copy() for g in self.model.grads.values()]
 
     def step(self) -> None:
-        self.loss.forward(self.model._run(self.X), self.y)
+        self.loss.forward(self.model.forward(self.X), self.y)
         mlp.layers.backward_params(self.model, self.loss.backward())
         self.optimizer.step(self.model)
 

@@ -10,15 +10,20 @@ A layer is anything with these four members (the protocol `Layer`; no base class
 The lecture's pseudocode returns [d_params, d_input]; here `backward` returns d_input and keeps
 d_params in `grads`, where gradient descent finds them next to `params`. `backward` overwrites
 `grads`, it never adds to them: calling it twice after one `forward` gives the same result.
+A class that subclasses `Layer` explicitly and sets no params/grads (an activation) gets empty ones.
 
-mlp's own layers derive from `ValidatedLayer`, which checks the input (shape, dtype, NaN), keeps
-it, and lets each layer write only `_forward(x)` and `_backward(dz)`, the formula and its local
-gradient side by side. `ACTIVATIONS` is the one list of activation functions: `make_activation`,
-`fully_connected`, the explorers and the tests all read it.
+A layer may also offer `backward_params(dz)`: the grads of `backward` without computing dE/dx,
+for the first layer of a network, whose input is data (`backward_params(model, dz)` below uses it
+when it is there, else `backward`). mlp's own layers derive from `ValidatedLayer`, which checks
+the input in `forward` and `backward` (shape, dtype, NaN), keeps it, and lets each layer write only
+`_forward(x)` and `_backward(dz)`, the formula and its local gradient side by side. `ACTIVATIONS`
+is the one list of activation functions: `make_activation`, `fully_connected`, the explorers and
+the tests all read it.
 """
 from __future__ import annotations
 
 import inspect
+from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -31,8 +36,15 @@ from ._validate import Seed
 class Layer(Protocol):
     """The lecture's layer: forward(x), backward(dz) and the dicts params (θ) and grads (dE/dθ)."""
 
-    params: dict[str, np.ndarray]
-    grads: dict[str, np.ndarray]
+    @cached_property
+    def params(self) -> dict[str, np.ndarray]:
+        """θ by name; a subclass without parameters gets an empty dict of its own."""
+        return {}
+
+    @cached_property
+    def grads(self) -> dict[str, np.ndarray]:
+        """dE/dθ by name, filled by backward; empty for a subclass without parameters."""
+        return {}
 
     def forward(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -58,20 +70,26 @@ class ValidatedLayer:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """ℓ(x; θ) for a batch x of shape (N, n_in); keeps x and the output for `backward`."""
-        x = _validate.batch(x, "x", self.n_in, owner=type(self).__name__)
-        return self._run(_validate.finite(x, "x"))
-
-    __call__ = forward
-
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        """forward on an input that is already checked (a Sequential checks its input once)."""
+        x = _validate.finite(_validate.batch(x, "x", self.n_in, owner=type(self).__name__), "x")
         self.input = x
         self.output = self._forward(x)
         return self.output
 
+    __call__ = forward
+
     def backward(self, dz: np.ndarray) -> np.ndarray:
         """Given dz = dE/dz of shape (N, n_out), store dE/dθ in `grads` and return dE/dx (N, n_in)."""
         return self._backward(self._checked_dz(dz))
+
+    def backward_params(self, dz: np.ndarray) -> None:
+        """Only what `backward` stores in `grads`, without dE/dx where that saves work (Linear).
+
+        A subclass that writes its own `backward` gets it called.
+        """
+        if type(self).backward is not ValidatedLayer.backward:
+            self.backward(dz)
+        else:
+            self._params_only(self._checked_dz(dz))
 
     def _checked_dz(self, dz) -> np.ndarray:
         name = type(self).__name__
@@ -81,28 +99,6 @@ class ValidatedLayer:
         if dz.shape != self.output.shape:
             raise ValueError(f"{name}.backward expected dz with the shape of the last output {self.output.shape}, got {dz.shape}")
         return dz
-
-    def _checked_backward(self, dz: np.ndarray) -> np.ndarray:
-        """backward for a dz that a network made itself (its shape is right): only the order is checked.
-
-        A subclass that overrides `backward` itself gets its own backward called.
-        """
-        if type(self).backward is not ValidatedLayer.backward:
-            return self.backward(dz)
-        if self.input is None:
-            raise RuntimeError(f"{type(self).__name__}.backward was called before forward: run forward(x) first")
-        return self._backward(dz)
-
-    def _backward_params(self, dz: np.ndarray) -> None:
-        """Only dE/dθ, for the first layer of a training step (nothing needs its dE/dx).
-
-        Layers whose dE/dx costs work (Linear) skip it; a subclass that overrides `backward`
-        itself gets its own backward called.
-        """
-        if type(self).backward is ValidatedLayer.backward:
-            self._params_only(self._checked_dz(dz))
-        else:
-            self.backward(dz)
 
     def _params_only(self, dz: np.ndarray) -> None:
         self._backward(dz)
@@ -128,12 +124,11 @@ def count_params(layer: Layer) -> int:
 
 
 def backward_params(model: Layer, dz: np.ndarray) -> None:
-    """The backward pass a gradient step needs: every dE/dθ of `model`, and no dE/dx where that can be skipped."""
-    skip = getattr(model, "_backward_params", None)
-    if skip is None:
-        model.backward(dz)
-    else:
-        skip(dz)
+    """The backward pass a gradient step needs: every dE/dθ of `model`, and dE/dx only where it cannot be skipped.
+
+    Calls model.backward_params(dz) if the model offers it (mlp's layers and Sequential), else model.backward(dz).
+    """
+    getattr(model, "backward_params", model.backward)(dz)
 
 
 class Linear(ValidatedLayer):
@@ -161,8 +156,6 @@ class Linear(ValidatedLayer):
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         weight, bias = self.params["weight"], self.params["bias"]
-        if x.shape[1] != self.n_in:
-            _validate.batch(x, "x", self.n_in, owner="Linear")  # raises with the message that explains it
         if x.dtype != weight.dtype:
             raise TypeError(
                 f"Linear holds {weight.dtype} parameters but got {x.dtype} input: convert the input with "

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _validate
 from ._validate import Seed
-from .layers import Layer, Linear, ValidatedLayer, backward_params, count_params, make_activation
+from .layers import Layer, Linear, backward_params, count_params, make_activation
 
 MEMBERS = ("forward", "backward", "params", "grads")  # what makes an object a layer
 
@@ -74,25 +74,30 @@ class Sequential:
         return next((n for layer in reversed(self.layers) if (n := getattr(layer, "n_out", None)) is not None), None)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """N(x; θ): feed the batch x (N, n_in) through ℓ^1, …, ℓ^L."""
-        return self._run(_validate.finite(_validate.batch(x, "x", self.n_in, owner="the network"), "x"))
-
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        """forward on an input that is already checked (training checks its data once, not at every step)."""
+        """N(x; θ): feed the batch x (N, n_in) through ℓ^1, …, ℓ^L (each of mlp's layers checks what it gets)."""
+        x = _validate.batch(x, "x", self.n_in, owner="the network")
         self._input_shapes = []  # for checking what layers of your own return from backward
         for i, layer in enumerate(self.layers):
             self._input_shapes.append(x.shape)
-            if isinstance(layer, (ValidatedLayer, Sequential)):
-                x = layer._run(x)  # x is checked already
-            else:
-                x = self._checked(i, layer, "forward", layer.forward(x), len(x))
+            try:
+                out = layer.forward(x)
+            except ValueError:
+                if i == 0 or np.isfinite(x).all():
+                    raise
+                raise FloatingPointError(
+                    f"layer {i} ({type(layer).__name__}) got NaN or infinity from the layer before it: the network's "
+                    "parameters have blown up (NaN or huge), as after gradient descent with too large a step size τ"
+                ) from None
+            x = self._checked(i, layer, "forward", out, len(x))
         self._output_shape = x.shape
         return x
 
     __call__ = forward
 
     def _checked(self, i: int, layer, method: str, out, n: int, shape=None) -> np.ndarray:
-        """What a layer of your own returned, as an array, or an error naming the layer and the problem."""
+        """What a layer returned, as an array, or an error naming the layer and the problem."""
+        if type(out) is np.ndarray and out.ndim == 2 and len(out) == n and (shape is None or out.shape == shape):
+            return out  # the usual case, decided in a few comparisons
         name = type(layer).__name__
         if out is None:
             raise TypeError(f"layer {i} ({name}).{method} returned None: did you forget the return statement?")
@@ -108,11 +113,24 @@ class Sequential:
 
     def backward(self, dz: np.ndarray) -> np.ndarray:
         """Backpropagate dz = dE/dN (N, n_out) through ℓ^L, …, ℓ^1; return dE/dx (N, n_in)."""
-        return self._checked_backward(self._checked_dz(dz))
+        return self._backward_from(self._checked_dz(dz), first=0)
+
+    def backward_params(self, dz: np.ndarray) -> None:
+        """backward without dE/dx of the first layer (a training step never needs the gradient for the data)."""
+        if type(self).backward is not Sequential.backward:  # a subclass with a backward of its own
+            self.backward(dz)
+            return
+        backward_params(self.layers[0], self._backward_from(self._checked_dz(dz), first=1))
+
+    def _backward_from(self, dz: np.ndarray, first: int) -> np.ndarray:
+        """Backpropagate dz through ℓ^L, …, ℓ^(first+1) with each layer's backward; return what the last one gave."""
+        for i in reversed(range(first, len(self.layers))):
+            layer = self.layers[i]
+            dz = self._checked(i, layer, "backward", layer.backward(dz), len(dz), self._input_shapes[i])
+        return dz
 
     def _checked_dz(self, dz) -> np.ndarray:
-        """dz as a float array of the last output's shape, or an error saying what is off (checked once,
-        here: each layer's own backward makes the next dz)."""
+        """dz as a float array of the last output's shape, or an error saying what is off."""
         shape = getattr(self, "_output_shape", None)
         if shape is None:
             raise RuntimeError("Sequential.backward was called before forward: run forward(x) first")
@@ -120,24 +138,6 @@ class Sequential:
         if dz.shape != shape:
             raise ValueError(f"the network's backward expected dz with the shape of its last output {shape}, got {dz.shape}")
         return dz
-
-    def _checked_backward(self, dz: np.ndarray) -> np.ndarray:
-        for i in reversed(range(len(self.layers))):
-            dz = self._backward_one(i, dz)
-        return dz
-
-    def _backward_params(self, dz: np.ndarray) -> None:
-        """backward without dE/dx of the first layer (a training step never needs it)."""
-        dz = self._checked_dz(dz)
-        for i in reversed(range(1, len(self.layers))):
-            dz = self._backward_one(i, dz)
-        backward_params(self.layers[0], dz)
-
-    def _backward_one(self, i: int, dz: np.ndarray) -> np.ndarray:
-        layer = self.layers[i]
-        if isinstance(layer, (ValidatedLayer, Sequential)):
-            return layer._checked_backward(dz)  # dz has the right shape: the layer after it made it
-        return self._checked(i, layer, "backward", layer.backward(dz), len(dz), self._input_shapes[i])
 
     @property
     def params(self) -> dict[str, np.ndarray]:

@@ -194,3 +194,82 @@ def test_a_single_number_for_sizes_gets_the_same_lesson_everywhere(call):
 def test_a_students_layer_is_shown_by_its_name_in_the_networks_repr():
     text = repr(Sequential([Linear(2, 3, rng=0), StudentSigmoid()]))
     assert "(1) StudentSigmoid()" in text and " at 0x" not in text
+
+
+# --- one public path: Sequential and train reach every layer through forward and backward -----------
+
+class Square(mlp.layers.Layer):
+    """A parameter-free activation that subclasses the protocol explicitly and sets no params or grads."""
+
+    def forward(self, x):
+        self.x = x
+        return x * x
+
+    def backward(self, dz):
+        return 2 * self.x * dz
+
+
+def test_an_explicit_subclass_of_layer_without_params_works_like_any_layer():
+    X, y = data()
+    a, b = Square(), Square()
+    assert isinstance(a, Layer) and a.params == {} and a.grads == {} and a.params is not b.params
+    net = Sequential([Linear(3, 4, rng=0), a, Linear(4, 1, rng=1)])
+    assert check_network(net, mlp.SquaredError(), X, y)
+    assert "1.weight" not in net.params and net.n_params == 3 * 4 + 4 + 4 + 1
+    assert "(1) Square()" in repr(net)
+    history = mlp.train(net, mlp.SquaredError("mean"), X, y, step_size=0.01, num_steps=200, progress=False)
+    assert history.costs[-1] < 0.5 * history.costs[0]
+
+
+def test_a_subclass_of_layer_may_still_set_its_own_params():
+    class Scale(mlp.layers.Layer):
+        def __init__(self):
+            self.params, self.grads = {"s": np.array([2.0])}, {}
+
+        def forward(self, x):
+            self.x = x
+            return self.params["s"] * x
+
+        def backward(self, dz):
+            self.grads["s"] = np.array([np.sum(dz * self.x)])
+            return self.params["s"] * dz
+
+    layer = Scale()
+    assert check_layer(layer, np.random.default_rng(0).standard_normal((3, 2)))
+    assert Sequential([layer]).params == {"0.s": layer.params["s"]}
+
+
+def test_sequential_and_train_call_the_public_forward_and_backward_of_mlps_own_layers():
+    calls = []
+
+    class Watched(mlp.Tanh):
+        def forward(self, x):
+            calls.append("forward")
+            return super().forward(x)
+
+        def backward(self, dz):
+            calls.append("backward")
+            return super().backward(dz)
+
+    X, y = data()
+    net = Sequential([Linear(3, 4, rng=0), Watched(), Linear(4, 1, rng=1)])
+    mlp.train(net, mlp.SquaredError(), X, y, step_size=0.001, num_steps=3, progress=False)
+    assert calls == ["forward", "backward"] * 4
+
+
+def test_a_blown_up_network_is_named_as_such_and_trains_into_a_divergence_error():
+    net = fully_connected([2, 3, 3, 1], rng=0)
+    net.layers[0].params["weight"][...] = 1e308
+    X = np.full((4, 2), 10.0)
+    with pytest.raises(FloatingPointError, match=r"layer 1 \(ReLU\) got NaN or infinity from the layer before it: "
+                                                 r"the network's parameters have blown up"), np.errstate(over="ignore"):
+        net.forward(X)
+    with pytest.raises(mlp.DivergenceError, match=r"diverged at step 0 \(E = nan\)"):
+        mlp.train(net, mlp.SquaredError(), X, np.ones((4, 1)), 0.1, 3, progress=False)
+
+
+def test_nan_in_the_data_is_still_blamed_on_the_data_inside_a_network():
+    X = np.ones((3, 2))
+    X[1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity \(first at index \(1, 0\)"):
+        mlp.train(fully_connected([2, 3, 1], rng=0), mlp.SquaredError(), X, np.ones((3, 1)), 0.1, 3, progress=False)
