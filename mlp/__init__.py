@@ -1,7 +1,7 @@
 """mlp: a small numpy engine for the course "How neural networks learn".
 
 Modules, in the order of the lecture:
-    mlp.data         the red-wine data, synthetic 1-D data, standardise and split
+    mlp.data         the red-wine and concrete data, synthetic 1-D data, standardise and split
     mlp.regression   the linear regression network N(x; θ) = (x, 1)ᵀ θ and least squares
     mlp.collapse     stacked affine layers are one affine map
     mlp.layers       layers ℓ(x; θ) with forward/backward: Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Identity

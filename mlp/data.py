@@ -1,7 +1,7 @@
-"""The course's data: the red-wine quality data set, synthetic 1-D demos, standardising and splitting.
+"""The course's data: red-wine quality and concrete strength, synthetic 1-D demos, standardising and splitting.
 
-The wine data ship inside the package (mlp/data/winequality-red.csv, see mlp/data/README.md),
-so everything loads offline.
+Both real data sets ship inside the package (mlp/data/*.csv, with their sources in
+mlp/data/README.md), so everything loads offline.
 """
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ UNITS = {
     "sulphates": "g potassium sulphate / dm³",
     "alcohol": "% vol",
     "quality": "score 0–10",
+    "cement": "kg / m³",
+    "blast furnace slag": "kg / m³",
+    "fly ash": "kg / m³",
+    "water": "kg / m³",
+    "superplasticizer": "kg / m³",
+    "coarse aggregate": "kg / m³",
+    "fine aggregate": "kg / m³",
+    "age": "days",
+    "compressive strength": "MPa",
 }
 
 
@@ -48,17 +57,33 @@ class Dataset:
         return f"{name} [{UNITS[name]}]" if name in UNITS else name
 
 
+def _read_table(filename: str, target_name: str) -> Dataset:
+    """A CSV of mlp/data (a header, then numbers; the target last) as a Dataset; "_" in names becomes " "."""
+    text = resources.files("mlp").joinpath("data", filename).read_text()
+    header, *rows = text.strip().splitlines()
+    names = [name.strip('"').replace("_", " ") for name in header.split(",")]
+    table = np.array([row.split(",") for row in rows], dtype=np.float64)
+    return Dataset(X=table[:, :-1], y=table[:, -1], feature_names=tuple(names[:-1]), target_name=target_name)
+
+
 def load_wine_quality() -> Dataset:
     """The 1,599 red wines of Cortez et al. (2009): 11 physico-chemical features, quality 3–8.
 
     Returns a Dataset with X (1599, 11) and y (1599,), both float64; feature order as in the
     original file, alcohol last (column 10, the lecture's θ_11).
     """
-    text = resources.files("mlp").joinpath("data/winequality-red.csv").read_text()
-    header, *rows = text.strip().splitlines()
-    names = [name.strip('"').replace("_", " ") for name in header.split(",")]
-    table = np.array([row.split(",") for row in rows], dtype=np.float64)
-    return Dataset(X=table[:, :-1], y=table[:, -1], feature_names=tuple(names[:-1]), target_name="quality")
+    return _read_table("winequality-red.csv", "quality")
+
+
+def load_concrete() -> Dataset:
+    """The 1,030 concrete mixtures of Yeh (1998): 8 inputs, compressive strength in MPa (2.3–82.6).
+
+    Returns a Dataset with X (1030, 8) and y (1030,), both float64. Features, in the original order:
+    cement, blast furnace slag, fly ash, water, superplasticizer, coarse aggregate, fine aggregate
+    (kg per m³ of mixture) and age (days). Strength depends on them nonlinearly (it grows with age
+    and saturates; the water-to-cement ratio matters), so a small network beats a linear model here.
+    """
+    return _read_table("concrete.csv", "compressive strength")
 
 
 def make_regression_1d(n: int = 80, noise: float = 0.1, rng=0, kind: str = "sine") -> tuple[np.ndarray, np.ndarray]:
