@@ -9,6 +9,9 @@ bitmap and draws only the artists marked as moving (matplotlib's blitting). The 
 `Image` widget, so no `Output` widget (and none of its clear_output races) is involved, and no
 library beyond matplotlib and ipywidgets is needed: it works offline in JupyterLab and Notebook 7.
 
+Every explorer does its work (compute, draw, Play's frames) on the thread that made it, the kernel's main
+thread, where cells run: see `HomeThread`.
+
 Rendering is the cost that matters: a new figure with constrained layout took 70–240 ms to draw
 here; a kept figure with fixed layout restores its bitmap and draws its moving artists in a few
 milliseconds, and the PNG (zlib level 1) takes about 5–10 ms more.
@@ -16,9 +19,12 @@ Each topic's explorer lives in its own module here; the training playground in `
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+import threading
 import time
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import numpy as np
@@ -159,6 +165,38 @@ def stored_png(view: FigureView) -> str:
     return base64.b64encode(view.png(compress_level=6)).decode("ascii")
 
 
+class HomeThread:
+    """The thread that made an explorer, and its event loop: `run(work)` does the work there.
+
+    JupyterLab (4.4 and later) sends widget messages over a kernel subshell, and ipykernel 7 runs a
+    control's callback on the thread of the subshell that last spoke on that control, so callbacks come
+    on more than one thread, beside the main thread that runs the cells (and an explorer's Play).
+    matplotlib is not thread-safe: two explorers drawing text at once on two threads made FreeType fail
+    (FT_Render_Glyph: raster overflow). So work that arrives on another thread is handed to the home
+    thread's event loop (call_soon_threadsafe), where cells, frames of Play and every explorer's
+    pictures take turns. Without a running loop (plain Python) the work runs at once, where it is.
+    """
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+        try:
+            self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self.loop = None
+
+    def here(self) -> bool:
+        """True if work runs at once: on the home thread, or when the home loop runs no more (or never did)."""
+        return (threading.get_ident() == self.thread or self.loop is None or self.loop.is_closed()
+                or not self.loop.is_running())
+
+    def run(self, work: Callable[[], object]) -> None:
+        """`work()` now if `here()`, else soon on the home thread (in the order of the calls)."""
+        if self.here():
+            work()
+        else:
+            self.loop.call_soon_threadsafe(work)
+
+
 def control_class(name: str) -> str:
     """The CSS class of a control, e.g. "mlp-control-tau-times-lambda" (the browser tests find controls by it)."""
     return f"mlp-control-{name.replace('_', '-')}"
@@ -169,8 +207,9 @@ class Explorer:
     `compute(**values) -> dict`, `build(fig)` (axes and artists, once) and `draw(result)` (change them);
     `summary(result)` gives the status line.
 
-    Display an explorer by making it the last expression of a cell. `update()` recomputes and
-    redraws; it runs whenever a control changes. `last_compute_seconds` and `last_render_seconds`
+    Display an explorer by making it the last expression of a cell. `update(moved)` recomputes and
+    redraws (`moved`: the names of the controls that changed); it runs on the explorer's home thread
+    (`HomeThread`) whenever controls change, once for the moves that came while it waited. `last_compute_seconds` and `last_render_seconds`
     say how long the two took. The front end sends at most one change at a time and merges the moves
     made meanwhile, so after quick moves the last value is the one drawn.
     """
@@ -182,6 +221,9 @@ class Explorer:
     def __init__(self, controls: dict[str, widgets.Widget], rows: list[list[str]] | None = None,
                  extra: list[widgets.Widget] | None = None) -> None:
         self.controls = controls
+        self.home = HomeThread()
+        self._moved: set[str] = set()
+        self._moved_lock = threading.Lock()
         self.view = FigureView(self.figsize, self.dpi)
         self.build(self.view.figure)
         self.image = widgets.Image(format="png")
@@ -190,7 +232,7 @@ class Explorer:
         self.status.add_class("mlp-explorer-status")
         for name, control in controls.items():
             control.add_class(control_class(name))
-            control.observe(self.update, names="value")
+            control.observe(lambda change, name=name: self._control_moved(name), names="value")
         rows = rows or [list(controls)]
         boxes = [widgets.HBox([controls[name] for name in row]) for row in rows]
         self.widget = widgets.VBox(boxes + list(extra or []) + [self.status, self.image])
@@ -198,6 +240,24 @@ class Explorer:
         self.last_compute_seconds = self.last_render_seconds = self.last_send_seconds = 0.0
         self.result: dict = {}
         self.update()
+
+    def _control_moved(self, name: str) -> None:
+        """A control's callback (on any thread): note the move; the first one since the last update asks for one."""
+        with self._moved_lock:
+            first = not self._moved
+            self._moved.add(name)
+        if first:
+            self.home.run(self._apply_moves)
+
+    def _apply_moves(self) -> None:
+        with self._moved_lock:
+            moved, self._moved = self._moved, set()
+        if moved:
+            self.update(frozenset(moved))
+
+    def on_click(self, button: widgets.Button, action: Callable[[], object]) -> None:
+        """Run `action()` on the home thread when `button` is clicked."""
+        button.on_click(lambda _: self.home.run(action))
 
     def values(self) -> dict:
         """The current value of every control, by name."""
@@ -233,7 +293,7 @@ class Explorer:
         self.status.value = self.summary(self.result)
         self.last_render_seconds, self.last_send_seconds = drawn - start, time.perf_counter() - drawn
 
-    def update(self, change=None) -> None:
+    def update(self, moved: frozenset[str] = frozenset()) -> None:
         """Recompute from the controls' values and redraw the picture and the status line."""
         start = time.perf_counter()
         self.result = self.compute(**self.values())

@@ -170,7 +170,7 @@ class ActivationExplorer(Explorer):
 
     # --- live gradient descent ----------------------------------------------------------------
 
-    def update(self, change=None) -> None:
+    def update(self, moved: frozenset[str] = frozenset()) -> None:
         """Recompute for the controls' values; with gradient descent, start training from k = 0 and follow it."""
         self.player.stop()
         values = self.values()

@@ -190,10 +190,6 @@ class Playground(Explorer):
                                     layout=widgets.Layout(width="90px"))
             button.add_class(f"mlp-button-{name}")
             self.buttons[name] = button
-        self.buttons["play"].on_click(lambda _: self.play())
-        self.buttons["pause"].on_click(lambda _: self.pause())
-        self.buttons["step"].on_click(lambda _: self.step_button())
-        self.buttons["reset"].on_click(lambda _: self.reset())
         self.player = Player(self._frame, fps=self.fps)
         self.budget = StepBudget(seconds=0.008)
         self.message = ""
@@ -203,6 +199,9 @@ class Playground(Explorer):
         super().__init__(controls, rows=[["dataset", "activation", "tau"], ["layers", "width"]],
                          extra=[widgets.HBox(list(self.buttons.values()))])
         self.widget.add_class("mlp-playground")
+        for name, action in (("play", self.play), ("pause", self.pause), ("step", self.step_button),
+                             ("reset", self.reset)):
+            self.on_click(self.buttons[name], action)
         for other in list(Playground._instances):  # e.g. the playground of a cell run again, no longer on screen
             other.pause()
         Playground._instances.add(self)
@@ -257,15 +256,15 @@ class Playground(Explorer):
 
     # --- the controls -------------------------------------------------------------------------
 
-    def update(self, change=None) -> None:
-        """A control moved: τ applies to the next steps; any other control starts a new network at k = 0."""
+    def update(self, moved: frozenset[str] = frozenset()) -> None:
+        """Controls moved: τ applies to the next steps; any other control starts a new network at k = 0."""
         values = self.values()
-        if change is not None and change.owner is self.controls["tau"]:
+        if moved == {"tau"}:
             self.trainer.tau = values["tau"]
             if self.trainer.error is not None:  # a new τ after a divergence: start again with it
                 self.trainer.reset()
                 self.message = ""
-        elif change is not None:
+        elif moved:
             self.configure(**values)
             self.message = ""
         self._enable()
