@@ -1,7 +1,7 @@
 """The course's data: red-wine quality and concrete strength, synthetic 1-D demos, standardising and splitting.
 
-Both real data sets ship inside the package (mlp/data/*.csv, with their sources in
-mlp/data/README.md), so everything loads offline.
+Both real data sets ship inside this package, beside this file (*.csv, with their sources in
+README.md), so everything loads offline.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import _validate
+from .. import _validate
 
 UNITS = {
     "fixed acidity": "g tartaric acid / dm³",
@@ -58,8 +58,8 @@ class Dataset:
 
 
 def _read_table(filename: str, target_name: str) -> Dataset:
-    """A CSV of mlp/data (a header, then numbers; the target last) as a Dataset; "_" in names becomes " "."""
-    text = resources.files("mlp").joinpath("data", filename).read_text()
+    """A CSV of this package (a header, then numbers; the target last) as a Dataset; "_" in names becomes " "."""
+    text = resources.files(__name__).joinpath(filename).read_text()
     header, *rows = text.strip().splitlines()
     names = [name.strip('"').replace("_", " ") for name in header.split(",")]
     table = np.array([row.split(",") for row in rows], dtype=np.float64)
