@@ -7,6 +7,7 @@ What goes in (nothing is executed, nothing is fetched):
 - every solutions/NN_*.ipynb with its stored outputs, the solution markers' comment lines removed
   (`### BEGIN SOLUTION ...`, `### END SOLUTION`, `<!-- BEGIN SOLUTION -->`, `<!-- END SOLUTION -->`)
   and the hidden tests (`### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS`) dropped with their markers;
+  below its title, an "Open in Colab" link to its lecture on GitHub (conf.py's REPOSITORY and BRANCH);
 - every lectures/NN_*.ipynb, downloadable from the page "Lectures";
 - README.md and, if present, TEACHING.md as pages;
 - MathJax 3 from tools/npm (python3 tools/system_deps.py npm, which course.py runs first).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -32,6 +34,7 @@ PAGES = {"README.md": "The README: setup, deployment, reference", "TEACHING.md":
 CODE_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\b")
 MARKDOWN_MARKER = re.compile(r"^\s*<!-- (BEGIN|END) SOLUTION -->\s*$")
 HIDDEN_BEGIN, HIDDEN_END = re.compile(r"^\s*### BEGIN HIDDEN TESTS"), re.compile(r"^\s*### END HIDDEN TESTS")
+COLAB = "https://colab.research.google.com/github/{repository}/blob/{branch}/lectures/{name}"
 
 
 def strip_markers(source: str, cell_type: str) -> str:
@@ -47,12 +50,23 @@ def strip_markers(source: str, cell_type: str) -> str:
     return "\n".join(out)
 
 
+def colab_url(name: str) -> str:
+    """Where Google Colab opens the lecture `name` (e.g. 01_linear_regression.ipynb) from GitHub."""
+    settings = runpy.run_path(str(HERE / "conf.py"))
+    return COLAB.format(repository=settings["REPOSITORY"], branch=settings["BRANCH"], name=name)
+
+
 def stage_notebook(source: Path, target: Path) -> None:
     notebook = nbformat.read(source, as_version=4)
     notebook.metadata.pop("widgets", None)  # widget state would make the page load a widget manager
     for cell in notebook.cells:
         if cell.cell_type in ("code", "markdown"):
             cell.source = strip_markers(cell.source, cell.cell_type)
+    titled = next((i for i, c in enumerate(notebook.cells) if c.cell_type == "markdown" and re.search(r"^#\s", c.source, re.M)), -1)
+    link = nbformat.v4.new_markdown_cell(f"[Open in Colab]({colab_url(source.name)}): this lecture with its exercises, "
+                                         "to run in Google Colab without installing anything.")
+    link.metadata["tags"] = ["colab-link"]
+    notebook.cells.insert(titled + 1, link)
     nbformat.write(notebook, target)
 
 
@@ -69,6 +83,7 @@ def stage(src: Path) -> None:
     (src / "solutions").mkdir(parents=True)
     (src / "lectures").mkdir()
     shutil.copyfile(HERE / "conf.py", src / "conf.py")
+    shutil.copytree(HERE / "_templates", src / "_templates")
     shutil.copytree(MATHJAX, src / "_static" / "mathjax")
     solutions = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
     lectures = sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))

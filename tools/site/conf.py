@@ -3,7 +3,15 @@
 The sources are a staging folder that build.py fills: the solutions with their stored outputs
 (never executed here), the README and the teaching guide as pages, a page with the lectures to
 download, and MathJax 3 from npm in _static/mathjax, so that no page asks another server for anything.
+Every solution's page links its lecture in Google Colab (build.py writes the link from REPOSITORY and BRANCH).
 """
+import os
+
+# The GitHub repository the site is published from, whose lectures/ the "Open in Colab" links open. GitHub
+# Actions names it (GITHUB_REPOSITORY, GITHUB_REF_NAME: .github/workflows/pages.yml builds the site there);
+# elsewhere it is this default: set it to your repository when you build the site yourself.
+REPOSITORY = os.environ.get("GITHUB_REPOSITORY") or "mlp-course/how-neural-networks-learn"
+BRANCH = (os.environ.get("GITHUB_REF_NAME") if os.environ.get("GITHUB_REF_TYPE") == "branch" else None) or "main"
 project = "How neural networks learn"
 html_title = "How neural networks learn"
 author = "the course's authors"
@@ -20,7 +28,11 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]
+templates_path = ["_templates"]  # tools/site/_templates: the theme's parts that failed axe's WCAG 2.1 AA rules
 mathjax_path = "mathjax/tex-chtml.js"  # local copy of npm's mathjax@3 (es5 folder), not a CDN
+# formulas out of the Tab order (MathJax 3 makes each one a Tab stop for its menu): a keyboard user reaches
+# the text and the code, not a hundred formulas; the menu stays on right click and the context-menu key
+mathjax3_config = {"options": {"menuOptions": {"settings": {"inTabOrder": False}}}}
 html_theme_options = {
     "use_download_button": True,  # each solution page offers its .ipynb
     "show_toc_level": 2,
