@@ -3,13 +3,17 @@
 In the first hidden layer, unit j computes max(θ_w,j x + θ_b,j, 0) and has its kink at
 x = −θ_b,j / θ_w,j; deeper layers add kinks where their own inputs cross zero, which
 `slope_changes` finds numerically. (LeakyReLU networks have the same kinks.)
+`spread_units` moves every unit's switch point onto the data and `fit_output_layer` fits the last
+layer by least squares: together they show what shapes the hidden units can add up to.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import _validate
-from .layers import Layer, Linear
+from .layers import Layer, Linear, make_activation
+from .network import Sequential
+from .regression import fit_least_squares
 
 
 def _first_linear(model) -> Linear:
@@ -53,3 +57,47 @@ def slope_changes(model: Layer, lo: float, hi: float, num: int = 100_001, tol: f
         return np.empty(0)
     runs = np.split(flagged, np.flatnonzero(np.diff(flagged) > 1) + 1)
     return np.array([x[run[i:i + 2]].mean() for run in runs for i in range(0, len(run), 2)])
+
+
+def is_piecewise_linear(activation: str | type, lo: float = -4.0, hi: float = 4.0, num: int = 801) -> bool:
+    """True if σ (a name of mlp.layers.ACTIVATIONS, or a class) is piecewise linear on [lo, hi] with at most one kink.
+
+    Its slopes between `num` equally spaced points change at most at two neighbouring points (a kink
+    inside a grid cell); ReLU, leaky ReLU and the identity are, sigmoid and tanh are not.
+    """
+    x = np.linspace(lo, hi, num)
+    slopes = np.diff(make_activation(activation).forward(x[:, None])[:, 0]) / np.diff(x)
+    return int(np.count_nonzero(np.abs(np.diff(slopes)) > 1e-9)) <= 2
+
+
+def spread_units(model: Sequential, lo: float, hi: float, rng=None) -> Sequential:
+    """Move every hidden unit's switch point (ReLU kink, sigmoid/tanh centre) to a random input in [lo, hi].
+
+    For a network with one input: the bias of hidden unit j of each hidden Linear layer is set so that its
+    pre-activation is zero at x = c_j, with c_j uniform on [lo, hi]: b_j = −(W h(c_j))_j, h the layer's input.
+    In the first layer this is b_j = −w_j c_j. Changes `model` in place and returns it.
+    """
+    _first_linear(model)
+    rng = np.random.default_rng(rng)
+    for i, layer in enumerate(model.layers[:-1]):
+        if isinstance(layer, Linear):
+            c = rng.uniform(lo, hi, (layer.n_out, 1))
+            h = Sequential(model.layers[:i]).forward(c) if i else c
+            layer.params["bias"][:] = -np.einsum("jk,jk->j", h, layer.params["weight"])
+    return model
+
+
+def fit_output_layer(model: Sequential, x: np.ndarray, y: np.ndarray) -> Sequential:
+    """Set the last layer φ^L of `model` to the least-squares fit of y on the last hidden layer's outputs.
+
+    x (N, n_0), y (N, 1). With H = the hidden outputs (N, n_{L−1}), the output weights and bias are
+    θ̂ = argmin ||[H, 1] θ − y||² (notebook 01's least squares). Changes `model` in place and returns it.
+    """
+    last = model.layers[-1]
+    if not isinstance(last, Linear) or last.n_out != 1 or len(model.layers) < 2:
+        raise ValueError("expected a network with hidden layers and one output, ending in Linear(n -> 1)")
+    hidden = Sequential(model.layers[:-1]).forward(x)
+    theta = fit_least_squares(hidden, y[:, 0])
+    last.params["weight"][0] = theta[:-1]
+    last.params["bias"][0] = theta[-1]
+    return model

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import mlp
-from mlp.explore.activations import ActivationExplorer, fit_output_layer, spread_units
-from mlp.kinks import first_layer_kinks, slope_changes
+from mlp.explore.activations import ActivationExplorer
+from mlp.kinks import first_layer_kinks, fit_output_layer, is_piecewise_linear, slope_changes, spread_units
 
 
 def one_hidden_relu(width, seed):
@@ -43,6 +43,16 @@ def test_a_straight_line_has_no_kinks_and_deeper_nets_have_more():
     assert slope_changes(line, -3, 3).size == 0
     deep = spread_units(mlp.fully_connected([1, 8, 8, 1], "relu", rng=0), -3, 3, rng=0)
     assert len(slope_changes(deep, -3, 3)) > len(first_layer_kinks(deep, -3, 3))
+
+
+def test_piecewise_linear_activations_are_found_from_the_registry():
+    assert {name for name in mlp.ACTIVATIONS if is_piecewise_linear(name)} == {"relu", "leaky_relu", "identity"}
+
+    class Softplus(mlp.layers.ReLU):  # smooth: no kinks to count
+        def _forward(self, x):
+            return np.log1p(np.exp(x))
+
+    assert not is_piecewise_linear(Softplus)
 
 
 def test_spread_units_puts_every_switch_point_at_a_random_input_in_the_range():
@@ -144,7 +154,7 @@ def test_gradient_descent_trains_every_layer_as_mlp_train_does():
     explorer = ActivationExplorer()
     result = explorer.compute(activation="relu", width=8, layers=2, target="sine", fit="gradient descent", steps=300)
     model, x, y = explorer._start("relu", 8, 2, "sine", "gradient descent")
-    history = mlp.train(model, mlp.SquaredError("mean"), x, y, explorer.tau, 300, progress=False)
+    history = mlp.train(model, mlp.SquaredError("mean"), x, y, explorer.step_size, 300, progress=False)
     for name, theta in model.params.items():
         np.testing.assert_array_equal(result["model"].params[name], theta)
     assert result["k"] == 300 and result["cost"] == pytest.approx(history.costs[-1], rel=1e-12)
@@ -165,7 +175,7 @@ def test_gradient_descent_in_the_explorer_ends_at_the_same_network_as_compute():
 
 def test_a_diverging_run_shows_mlps_message():
     explorer = ActivationExplorer()
-    explorer.tau = 1.0
+    explorer.step_size = 1.0
     result = explorer.compute(activation="identity", width=32, layers=3, fit="gradient descent")
     assert result["error"].startswith("gradient descent diverged at step")
     assert "DivergenceError" in explorer.summary(result)

@@ -10,59 +10,17 @@ import numpy as np
 
 from .. import _validate
 from ..data import make_regression_1d
-from ..layers import ACTIVATIONS, Linear
+from ..kinks import fit_output_layer, is_piecewise_linear, slope_changes, spread_units
+from ..layers import ACTIVATIONS
 from ..losses import SquaredError
-from ..optim import DivergenceError
-from ..kinks import slope_changes
-from ..regression import cost, fit_least_squares
 from ..network import Sequential, fully_connected
+from ..optim import Descent
+from ..regression import cost, fit_least_squares
 from . import Explorer
-from .training import Player, StepBudget, Trainer
-
-
-def _one_input(model: Sequential) -> Linear:
-    first = model.layers[0]
-    if not isinstance(first, Linear) or first.n_in != 1:
-        raise ValueError(f"expected a network with one input whose first layer is Linear(1 -> n), got {first!r}")
-    return first
-
-
-def spread_units(model: Sequential, lo: float, hi: float, rng=None) -> Sequential:
-    """Move every hidden unit's switch point (ReLU kink, sigmoid/tanh centre) to a random input in [lo, hi].
-
-    For a network with one input: the bias of hidden unit j of each hidden Linear layer is set so that its
-    pre-activation is zero at x = c_j, with c_j uniform on [lo, hi]: b_j = −(W h(c_j))_j, h the layer's input.
-    In the first layer this is b_j = −w_j c_j. Changes `model` in place and returns it.
-    """
-    _one_input(model)
-    rng = np.random.default_rng(rng)
-    for i, layer in enumerate(model.layers[:-1]):
-        if isinstance(layer, Linear):
-            c = rng.uniform(lo, hi, (layer.n_out, 1))
-            h = Sequential(model.layers[:i]).forward(c) if i else c
-            layer.params["bias"][:] = -np.einsum("jk,jk->j", h, layer.params["weight"])
-    return model
-
-
-def fit_output_layer(model: Sequential, x: np.ndarray, y: np.ndarray) -> Sequential:
-    """Set the last layer φ^L of `model` to the least-squares fit of y on the last hidden layer's outputs.
-
-    x (N, n_0), y (N, 1). With H = the hidden outputs (N, n_{L−1}), the output weights and bias are
-    θ̂ = argmin ||[H, 1] θ − y||² (notebook 01's least squares). Changes `model` in place and returns it.
-    """
-    last = model.layers[-1]
-    if not isinstance(last, Linear) or last.n_out != 1 or len(model.layers) < 2:
-        raise ValueError("expected a network with hidden layers and one output, ending in Linear(n -> 1)")
-    hidden = Sequential(model.layers[:-1]).forward(x)
-    theta = fit_least_squares(hidden, y[:, 0])
-    last.params["weight"][0] = theta[:-1]
-    last.params["bias"][0] = theta[-1]
-    return model
-
+from .training import Player, StepBudget, advance
 
 FITS = {"least squares": "output layer only, least squares",
         "gradient descent": "all layers, gradient descent"}
-PIECEWISE_LINEAR = ("relu", "leaky_relu", "identity")   # activations whose networks have kinks to count
 
 
 def _nice(value: float) -> float:
@@ -83,15 +41,15 @@ class ActivationExplorer(Explorer):
       layer is fitted, by least squares on the hidden units' outputs (`fit_output_layer`). This is not
       how networks are trained; it shows what shapes the hidden units can add up to.
     - "gradient descent" (live): every layer is trained from that random start by full-batch gradient
-      descent on the mean squared error (τ = 0.02, `steps` = 3000 steps, as `mlp.train` does it); the picture
-      follows the training step by step.
+      descent on the mean squared error (τ = `step_size` = 0.02, `steps` = 3000 steps: `mlp.optim.Descent`,
+      as `mlp.train` takes them); the picture follows the training step by step.
     """
 
     title = "Activations and fully connected networks"
     figsize = (10.0, 4.0)
     widths = (1, 2, 4, 8, 16, 32)
     lo, hi = -5.0, 5.0   # the plotted inputs; the data live on [−3, 3]
-    tau, steps = 0.02, 3000
+    step_size, steps = 0.02, 3000
 
     def __init__(self, activation: str = "relu", width: int = 8, layers: int = 1, target: str = "sine",
                  fit: str = "least squares") -> None:
@@ -108,7 +66,7 @@ class ActivationExplorer(Explorer):
         }
         self.player = Player(self._frame)
         self.budget = StepBudget()
-        self.trainer = None
+        self.descent: Descent | None = None
         super().__init__(controls, rows=[["activation", "width", "layers", "target"], ["fit"]])
 
     # --- the logic ----------------------------------------------------------------------------
@@ -141,13 +99,9 @@ class ActivationExplorer(Explorer):
         if fit == "least squares":
             fit_output_layer(model, x, y)
             return self._state(model, x, y, activation, width, layers, target, fit)
-        trainer = Trainer(model, x, y, self.tau, loss=SquaredError("mean"))
-        error = None
-        try:
-            trainer.advance(self.steps if steps is None else steps)
-        except DivergenceError as problem:
-            error = str(problem)
-        return self._state(model, x, y, activation, width, layers, target, fit, trainer.k, error)
+        descent = Descent(model, SquaredError("mean"), x, y, self.step_size)
+        error = advance(descent, self.steps if steps is None else steps)
+        return self._state(model, x, y, activation, width, layers, target, fit, descent.k, error)
 
     def _state(self, model, x, y, activation, width, layers, target, fit, k: int = 0, error: str | None = None) -> dict:
         truth_x, truth_y = _truth(target)
@@ -156,7 +110,7 @@ class ActivationExplorer(Explorer):
             hidden = Sequential(model.layers[:-1]).forward(grid[:, None])
             out = model.layers[-1].params
             f = hidden @ out["weight"][0] + out["bias"][0]
-            cost = float(np.mean((model.forward(x) - y) ** 2))
+            cost = SquaredError("mean").forward(model.forward(x), y)
         finite = error is None and np.all(np.isfinite(f))
         return {
             "activation": activation, "width": width, "layers": layers, "target": target, "fit": fit,
@@ -164,7 +118,7 @@ class ActivationExplorer(Explorer):
             "grid": grid, "f": f, "pieces": hidden * out["weight"][0],
             "cost": cost, "linear_cost": _linear_cost(target),
             "n_params": model.n_params, "k": k, "error": error,
-            "kinks": slope_changes(model, self.lo, self.hi, num=5_001) if activation in PIECEWISE_LINEAR and finite else None,
+            "kinks": slope_changes(model, self.lo, self.hi, num=5_001) if is_piecewise_linear(activation) and finite else None,
             "model": model,
         }
 
@@ -176,37 +130,33 @@ class ActivationExplorer(Explorer):
         values = self.values()
         start = time.perf_counter()
         if values["fit"] == "least squares":
-            self.trainer = None
+            self.descent = None
             self.result = self.compute(**values)
         else:
             model, x, y = self._start(**values)
-            self.trainer = Trainer(model, x, y, self.tau, loss=SquaredError("mean"))
+            self.descent = Descent(model, SquaredError("mean"), x, y, self.step_size)
             self.error = None
             self.result = self._state(model, x, y, **values)
         self.last_compute_seconds = time.perf_counter() - start
         self.show()
-        if self.trainer is not None and not self.player.start():
+        if self.descent is not None and not self.player.start():
             self._finish()  # no running event loop (plain Python): train at once
 
     def _finish(self) -> None:
-        self._advance(self.steps - self.trainer.k)
+        self._advance(self.steps - self.descent.k)
         self.show()
 
     def _advance(self, n: int) -> None:
-        try:
-            self.trainer.advance(n)
-        except DivergenceError as problem:
-            self.error = str(problem)
-        values = self.values()
-        self.result = self._state(self.trainer.model, self.trainer.X, self.trainer.y, **values,
-                                  k=self.trainer.k, error=self.error)
+        self.error = advance(self.descent, n) or self.error
+        d = self.descent
+        self.result = self._state(d.model, d.X, d.y, **self.values(), k=len(d.costs) - 1, error=self.error)
 
     def _frame(self) -> bool:
-        n = min(self.budget.steps(), self.steps - self.trainer.k)
+        n = min(self.budget.steps(), self.steps - self.descent.k)
         start = time.perf_counter()
         self._advance(n)
         self.budget.measured(n, time.perf_counter() - start)
-        going = self.trainer.k < self.steps and self.error is None
+        going = self.descent.k < self.steps and self.error is None
         self.show(moving=going)  # the last picture is a sharp PNG
         return going
 
@@ -257,7 +207,7 @@ class ActivationExplorer(Explorer):
                        "output layer by least squares")
         else:
             heading = (f"Trained by gradient descent, all layers: step k = {result['k']:,} of {self.steps:,} "
-                       f"(τ = {self.tau}), E/N = {result['cost']:.4g}")
+                       f"(τ = {self.step_size}), E/N = {result['cost']:.4g}")
         self.heading.set_text(heading)
         self.heading.set_color("tab:red" if result["error"] else "black")
 
@@ -283,5 +233,6 @@ def _truth(target: str) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=None)
 def _linear_cost(target: str) -> float:
+    """E/N of the best straight line through the target's data (least squares)."""
     x, y = make_regression_1d(80, noise=0.1, rng=0, kind=target)
     return cost(x, y[:, 0], fit_least_squares(x, y[:, 0])) / len(x)
