@@ -41,9 +41,10 @@ def condition_number(X: np.ndarray) -> float:
     return float(eigenvalues[-1] / eigenvalues[0]) if eigenvalues[0] > 0 else float("inf")
 
 
-def gradient_descent(X: np.ndarray, y: np.ndarray, step_size: float, num_steps: int,
-                     theta0: np.ndarray | None = None) -> np.ndarray:
-    """The iterates θ(k+1) = θ(k) − τ ∇E(θ(k)) for E(θ) = ||A θ − y||², k = 0 … num_steps.
+def regression_trajectory(X: np.ndarray, y: np.ndarray, step_size: float, num_steps: int,
+                          theta0: np.ndarray | None = None) -> np.ndarray:
+    """Gradient descent on the linear-regression cost only: the iterates θ(k+1) = θ(k) − τ ∇E(θ(k)) for
+    E(θ) = ||A θ − y||², k = 0 … num_steps (for any network, `mlp.optim`).
 
     X (N, d), y (N,), step_size τ > 0, theta0 (d + 1,) (default: zeros, bias last).
     Returns the trajectory, shape (num_steps + 1, d + 1), row k = θ(k). It never stops early:
@@ -65,6 +66,9 @@ def gradient_descent(X: np.ndarray, y: np.ndarray, step_size: float, num_steps: 
             theta = theta - tau * (gradient0 + hessian @ (theta - theta0))
             trajectory[k] = theta
     return trajectory
+
+
+gradient_descent = regression_trajectory  # the old name, until mlp/explore/gradient_descent.py uses the new one
 
 
 def costs_along(X: np.ndarray, y: np.ndarray, trajectory: np.ndarray) -> np.ndarray:
@@ -130,7 +134,7 @@ def landscape(x: np.ndarray, y: np.ndarray, theta0=(0.0, 0.0), num: int = 60) ->
     x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)  # columns sliced from a table are strided: slower
     theta_hat = regression.fit_least_squares(x, y)
     low, high = hessian_eigenvalues(x)[[0, -1]]
-    swing = gradient_descent(x, y, 2.0 / high, 1, theta0)[1]
+    swing = regression_trajectory(x, y, 2.0 / high, 1, theta0)[1]
     corners = np.array([theta0, theta_hat, swing])
     centre = (corners.min(axis=0) + corners.max(axis=0)) / 2
     half = 0.6 * np.max(corners.max(axis=0) - corners.min(axis=0))

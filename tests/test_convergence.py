@@ -54,14 +54,14 @@ def test_scaling_one_feature_up_raises_lambda_max_and_the_condition_number():
 
 def test_one_step_matches_the_hand_computed_update():
     # A = [[1, 1], [2, 1]], y = (1, 2), θ(0) = 0: ∇E(0) = −2 Aᵀ y = −2 (5, 3), so θ(1) = τ (10, 6)
-    trajectory = convergence.gradient_descent(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]), 0.01, 1)
+    trajectory = convergence.regression_trajectory(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]), 0.01, 1)
     np.testing.assert_allclose(trajectory, [[0, 0], [0.1, 0.06]], rtol=1e-12)
 
 
 def test_trajectory_starts_at_theta0_and_has_one_row_per_iterate():
     X, y = problem(5)
     theta0 = np.arange(4.0)
-    trajectory = convergence.gradient_descent(X, y, 1e-3, 7, theta0)
+    trajectory = convergence.regression_trajectory(X, y, 1e-3, 7, theta0)
     assert trajectory.shape == (8, 4)
     np.testing.assert_array_equal(trajectory[0], theta0)
     assert np.array_equal(theta0, np.arange(4.0)), "theta0 must not be modified"
@@ -70,7 +70,7 @@ def test_trajectory_starts_at_theta0_and_has_one_row_per_iterate():
 def test_distance_to_theta_hat_shrinks_at_least_like_1_minus_lambda_min_over_lambda_max_with_tau_one_over_lambda_max():
     X, y = problem(6)
     lam_min, lam_max = convergence.hessian_eigenvalues(X)[[0, -1]]
-    distances = np.linalg.norm(convergence.gradient_descent(X, y, 1 / lam_max, 200) - regression.fit_least_squares(X, y), axis=1)
+    distances = np.linalg.norm(convergence.regression_trajectory(X, y, 1 / lam_max, 200) - regression.fit_least_squares(X, y), axis=1)
     bound = (1 - lam_min / lam_max) ** np.arange(201) * distances[0]
     assert np.all(distances <= bound * (1 + 1e-9) + 1e-12)
 
@@ -78,7 +78,7 @@ def test_distance_to_theta_hat_shrinks_at_least_like_1_minus_lambda_min_over_lam
 def test_converges_to_the_least_squares_solution():
     X, y = problem(6)
     X = X - X.mean(axis=0)  # centred features: a well-conditioned Hessian
-    trajectory = convergence.gradient_descent(X, y, 1 / convergence.lambda_max(X), 500)
+    trajectory = convergence.regression_trajectory(X, y, 1 / convergence.lambda_max(X), 500)
     np.testing.assert_allclose(trajectory[-1], regression.fit_least_squares(X, y), rtol=1e-10, atol=1e-12)
 
 
@@ -88,7 +88,7 @@ def test_same_costs_as_mlp_train_on_a_linear_layer():
     layer = mlp.Linear(3, 1, rng=0)
     layer.params["weight"][:] = 0.0
     history = mlp.train(layer, mlp.SquaredError("sum"), X, y.reshape(-1, 1), step_size=tau, num_steps=20, progress=False)
-    costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, tau, 20))
+    costs = convergence.costs_along(X, y, convergence.regression_trajectory(X, y, tau, 20))
     np.testing.assert_allclose(costs, history.costs, rtol=1e-10)
 
 
@@ -96,14 +96,14 @@ def test_same_costs_as_mlp_train_on_a_linear_layer():
 @given(seed=st.integers(0, 10_000), scale=st.floats(0.01, 100.0), fraction=st.floats(0.05, 0.99))
 def test_every_step_lowers_E_below_2_over_lambda_max(seed, scale, fraction):
     X, y = problem(seed, scales=[1.0, scale, 1.0])
-    costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, fraction * convergence.stable_step_bound(X), 30))
+    costs = convergence.costs_along(X, y, convergence.regression_trajectory(X, y, fraction * convergence.stable_step_bound(X), 30))
     assert np.all(np.diff(costs) <= 1e-9 * costs[0])
 
 
 @pytest.mark.parametrize("fraction", [1.05, 1.5])
 def test_above_2_over_lambda_max_the_cost_grows(fraction):
     X, y = problem(8)
-    costs = convergence.costs_along(X, y, convergence.gradient_descent(X, y, fraction * convergence.stable_step_bound(X), 300))
+    costs = convergence.costs_along(X, y, convergence.regression_trajectory(X, y, fraction * convergence.stable_step_bound(X), 300))
     assert costs[-1] > 1e3 * costs[0]
 
 
@@ -136,9 +136,9 @@ def test_cost_grid_matches_linear_cost_with_rows_for_intercepts():
 # --- clear errors ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda X, y: convergence.gradient_descent(X, y, -0.1, 5), ValueError, "step_size τ must be a positive number"),
-    (lambda X, y: convergence.gradient_descent(X, y, 0.1, 5, np.zeros(3)), ValueError, "theta must have shape \\(4,\\)"),
-    (lambda X, y: convergence.gradient_descent(X, y.reshape(-1, 1), 0.1, 5), ValueError, "y must have shape"),
+    (lambda X, y: convergence.regression_trajectory(X, y, -0.1, 5), ValueError, "step_size τ must be a positive number"),
+    (lambda X, y: convergence.regression_trajectory(X, y, 0.1, 5, np.zeros(3)), ValueError, "theta must have shape \\(4,\\)"),
+    (lambda X, y: convergence.regression_trajectory(X, y.reshape(-1, 1), 0.1, 5), ValueError, "y must have shape"),
     (lambda X, y: convergence.costs_along(X, y, np.zeros(4)), ValueError, "one θ\\(k\\) of 4 entries per row"),
     (lambda X, y: convergence.cost_grid(X, y, [0.0], [0.0]), ValueError, "x must have shape \\(N, 1\\)"),
 ])
@@ -166,10 +166,10 @@ def test_contraction_factor_bounds_every_step_and_is_attained_along_an_eigenvect
         rho = convergence.contraction_factor(X, tau)
         starts = [theta_hat + v for v in np.random.default_rng(0).standard_normal((20, 4))]
         for start in starts:
-            step = convergence.gradient_descent(X, y, tau, 1, start)
+            step = convergence.regression_trajectory(X, y, tau, 1, start)
             assert np.linalg.norm(step[1] - theta_hat) <= rho * np.linalg.norm(step[0] - theta_hat) * (1 + 1e-9)
         worst = vectors[:, 0] if abs(1 - tau * values[0]) >= abs(1 - tau * values[-1]) else vectors[:, -1]
-        step = convergence.gradient_descent(X, y, tau, 1, theta_hat + worst)
+        step = convergence.regression_trajectory(X, y, tau, 1, theta_hat + worst)
         assert np.linalg.norm(step[1] - theta_hat) == pytest.approx(rho, rel=1e-6)
 
 

@@ -1,12 +1,16 @@
 """The checks of notebook 03 accept right answers, name each recognised slip, and refuse hard-coded answers."""
+import re
+
 import numpy as np
 import pytest
 
+import mlp
 from mlp.exercises import ExerciseError, NotAttempted, wire
 from mlp.exercises.activations import (
     check_count_parameters, check_one_hidden_layer, check_relu, check_sigmoid, scoreboard,
 )
 from mlp.exercises.core import InProcess
+from solution_sweep import Watching, code_of, failures, resolve, solution_answers, verdicts_at_once
 
 
 def sigmoid(z):
@@ -77,8 +81,13 @@ def test_a_forward_pass_with_a_loop_over_the_rows_passes(capsys):
     assert capsys.readouterr().out.startswith("✔ Exercise 3.3")
 
 
-def test_a_count_with_numpy_integers_passes(capsys):
-    check_count_parameters(lambda sizes: np.sum((np.array(sizes[:-1]) + 1) * np.array(sizes[1:])))
+@pytest.mark.parametrize("right", [
+    lambda sizes: np.sum((np.array(sizes[:-1]) + 1) * np.array(sizes[1:])),   # a numpy integer
+    lambda sizes: float(count(sizes)),                                       # a whole number as a float
+    lambda sizes: np.float64(np.dot(np.add(sizes[:-1], 1), sizes[1:])),
+])
+def test_a_count_as_a_numpy_integer_or_a_whole_float_passes(right, capsys):
+    check_count_parameters(right)
     assert capsys.readouterr().out.startswith("✔ Exercise 3.4")
 
 
@@ -182,7 +191,7 @@ def _mutating_count(sizes):
     (lambda sizes: sum(sizes), "counts the neurons"),
     (lambda sizes: sum((a + 1) * (b + 1) for a, b in zip(sizes[:-1], sizes[1:])), "for its outputs"),
     (lambda sizes: count(sizes[:-1]), "leaves out the output layer"),
-    (lambda sizes: float(count(sizes)), "whole number"),
+    (lambda sizes: count(sizes) + 0.5, "whole number"),
     (lambda sizes: count(sizes) * 3, r"but the network has [0-9,]+ parameters: count layer by layer"),
     (_mutating_count, "changed its input sizes"),
 ])
@@ -246,3 +255,86 @@ def test_an_answer_hard_coded_for_the_notebooks_inputs_fails_with_another_seed(c
         hard_coded = _recorded(check, names, right)
         assert check.check(InProcess(hard_coded)).passed            # the inputs a notebook's check shows
         assert not check.check(InProcess(hard_coded), seed=12345).passed  # the grader draws its own
+
+
+# --- delegation: the parts of mlp that are an exercise's answer are named in one line -----------------
+
+def _slope_of_mlps_sigmoid(z):
+    layer = mlp.Sigmoid()
+    layer.forward(z.reshape(-1, 1))
+    return layer.backward(np.ones((z.size, 1))).reshape(z.shape)
+
+
+def _network(X, w1, b1, w2, b2):
+    net = mlp.fully_connected([w1.shape[1], w1.shape[0], w2.shape[0]], "sigmoid")
+    for layer, (w, b) in zip(net.layers[::2], [(w1, b1), (w2, b2)]):
+        layer.params["weight"][...], layer.params["bias"][...] = w, b
+    return net.forward(X)
+
+
+@pytest.mark.parametrize("check, objects, used", [
+    (check_sigmoid, [mlp.layers.sigmoid, sigmoid_prime], "mlp.layers.sigmoid"),
+    (check_sigmoid, [sigmoid, _slope_of_mlps_sigmoid], "mlp.layers.Sigmoid"),
+    (check_relu, [lambda z: mlp.ReLU().forward(z.reshape(-1, 1)).reshape(z.shape), relu_prime], "mlp.layers.ReLU"),
+    (check_one_hidden_layer, [lambda X, w1, b1, w2, b2: _network(X, w1, b1, w2, b2)], "mlp.network.fully_connected"),
+    (check_count_parameters, [lambda sizes: mlp.fully_connected(sizes).n_params], "mlp.network.fully_connected"),
+    (check_count_parameters, [lambda sizes: sum(mlp.Linear(a, b).n_params for a, b in zip(sizes, sizes[1:]))],
+     "mlp.layers.Linear"),
+])
+def test_an_answer_that_calls_mlps_own_code_is_told_so(check, objects, used):
+    """3.4's rule "without building a network" is checked here: building one reaches fully_connected or Linear."""
+    told = f"Exercise {check.number}: Exercise {check.number} uses {used}: the point is to {check.task}."
+    with pytest.raises(ExerciseError, match="^" + re.escape(told) + "$"):
+        check(*objects)
+
+
+# --- the notebook's own solutions: many seeds, several students at once, no answer object called ------
+
+CHECKS = [check_sigmoid, check_relu, check_one_hidden_layer, check_count_parameters]
+SOLUTION = solution_answers("03_activations")
+
+
+def test_the_solutions_pass_on_50_seeds():
+    assert failures(CHECKS, SOLUTION, range(50)) == []
+
+
+@pytest.mark.grading
+def test_the_solutions_pass_on_3000_seeds():
+    assert failures(CHECKS, SOLUTION, range(50, 3050)) == []
+
+
+def test_relus_fresh_inputs_tell_every_named_slip_from_the_right_answer():
+    """Both signs in every fresh input (so |z| and relu′ = relu are refused), one entry at the kink."""
+    for seed in range(300):
+        for wrong_relu, wrong_prime, slip in [(np.abs, relu_prime, "gives |z|"), (relu, relu, "returns relu(z) itself"),
+                                              (relu, np.sign, "−1 where z < 0"),
+                                              (relu, lambda z: (z >= 0).astype(float), "except at the kink")]:
+            verdict = check_relu.check(InProcess({"relu": wrong_relu, "relu_prime": wrong_prime}), seed)
+            assert slip in verdict.message, (seed, verdict.message)
+
+
+def test_several_students_at_once_get_the_verdicts_they_get_alone():
+    wrong = {"sigmoid": sigmoid, "sigmoid_prime": lambda z: sigmoid(z) * (1 + sigmoid(z)), "relu": np.abs,
+             "relu_prime": relu_prime, "one_hidden_layer": lambda X, w1, b1, w2, b2: forward(X, w1, b1, w2, b2) + 0.01,
+             "count_parameters": lambda sizes: count(sizes) - 1}
+    jobs = [(check, {name: answers[name] for name in check.targets}, seed)
+            for seed in range(6) for check in CHECKS for answers in (SOLUTION, wrong)]
+    alone = [(v.status, v.message) for v in (check.check(InProcess(objects), seed) for check, objects, seed in jobs)]
+    assert verdicts_at_once(jobs) == alone
+    assert [status for status, _ in alone] == ["passed", "failed"] * (len(jobs) // 2)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_every_exercise_declares_its_answer_uses_and_task(check):
+    assert check.answer and check.task
+    for name in check.answer + check.uses:
+        assert resolve(name), name
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_no_check_calls_its_answer_while_the_solution_runs(check):
+    codes = set().union(*(code_of(resolve(name)) for name in check.answer))
+    assert codes
+    transport = Watching({name: SOLUTION[name] for name in check.targets}, codes)
+    assert check.check(transport, 7).passed
+    assert transport.seen == set()

@@ -1,6 +1,8 @@
 """Notebook 04's exercise checks: right answers pass (on the notebook's seed and on the grader's), every
 recognised slip gets its own message, and an answer hard-coded for the inputs of one trial fails on
 another seed."""
+import re
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,7 @@ import mlp
 from mlp import convergence, regression
 from mlp.exercises import ExerciseError, NotAttempted, wire
 from mlp.exercises.core import InProcess
+from solution_sweep import Watching, code_of, failures, resolve, solution_answers, verdicts_at_once
 from mlp.exercises.gradient_descent import (
     check_diverges, check_factor_per_step, check_gradient_descent, check_largest_stable_tau, check_steps_needed,
     scoreboard,
@@ -162,7 +165,8 @@ def test_largest_stable_tau_check_names_the_mistake(wrong, message):
 def test_a_step_size_hard_coded_for_the_wine_data_fails():
     wine = mlp.data.load_wine_quality()
     X, *_ = mlp.data.standardize(wine.X)
-    fails(check_largest_stable_tau, lambda _: convergence.stable_step_bound(X), "4.2", "largest_stable_tau")
+    wine_tau = convergence.stable_step_bound(X)  # one number, written into the answer
+    fails(check_largest_stable_tau, lambda _: wine_tau, "4.2", "largest_stable_tau")
 
 
 # --- Exercise 4.3: the factor per step ------------------------------------------------------------
@@ -206,17 +210,23 @@ def test_factor_per_step_check_names_the_mistake(wrong, message):
 
 # --- Exercise 4.4: divergence, by running ---------------------------------------------------------
 
-def diverges_with(loss=lambda: mlp.SquaredError(), num_steps=1000, catch=True, answer=None):
+def diverges_with(loss=lambda: mlp.SquaredError(), num_steps=1000, catch=True, answer=None, when_cost_grew=False):
     def diverges(X, y, tau):
         model = mlp.Linear(X.shape[1], 1, rng=0)
         try:
-            mlp.train(model, loss(), X, y.reshape(-1, 1), step_size=tau, num_steps=num_steps, progress=False)
+            history = mlp.train(model, loss(), X, y.reshape(-1, 1), step_size=tau, num_steps=num_steps, progress=False)
         except mlp.DivergenceError:
             if not catch:
                 raise
             return True if answer is None else answer
+        if when_cost_grew:
+            return bool(history.costs[-1] > history.costs[0])
         return False if answer is None else answer
     return diverges
+
+
+def predicted(X, y, tau):
+    return bool(tau > 2 / eigenvalues(X)[-1])
 
 
 def test_diverges_check_accepts_the_right_answer(capsys):
@@ -241,8 +251,13 @@ def test_diverges_check_accepts_another_start_and_the_sum_spelled_out():
     (diverges_with(loss=lambda: mlp.SquaredError("mean")), 'did you use SquaredError\\("mean"\\)\\? It divides E'),
     (diverges_with(catch=False), "the DivergenceError escaped from diverges: catch it"),
     (diverges_with(num_steps=40), "did you run all 1,000 steps"),
-    (diverges_with(answer=True), "return True only when mlp.train raised DivergenceError"),
-    (lambda X, y, tau: bool(tau > convergence.stable_step_bound(X)), "did you predict from 2/λ_max instead of running"),
+    (diverges_with(num_steps=100), "after more than 100: did you run all 1,000 steps"),
+    (diverges_with(answer=True), "there mlp.train runs all 1,000 steps without a DivergenceError: return True only"),
+    (diverges_with(when_cost_grew=True), "runs all 1,000 steps without a DivergenceError \\(the cost grows, but too "
+                                         "slowly to trip its alarm\\): return True only when mlp.train raised"),
+    (predicted, "runs all 1,000 steps without a DivergenceError \\(the cost grows"),
+    (lambda X, y, tau: bool(tau > convergence.stable_step_bound(X)),
+     "uses mlp.convergence: the point is to run mlp.train and report whether it raised DivergenceError"),
     (lambda X, y, tau: "yes", "should return True or False"),
     (lambda X, y, tau: None, "returned None"),
 ])
@@ -272,6 +287,12 @@ def test_steps_needed_check_accepts_the_right_answer(capsys):
         assert verdict(check_steps_needed, "steps_needed", right_steps, seed).passed
 
 
+@pytest.mark.parametrize("whole", [float, np.float64, lambda k: np.ceil(np.float64(k))])
+def test_steps_needed_check_accepts_a_whole_number_as_a_float(whole, capsys):
+    check_steps_needed(lambda X, tau, shrink: whole(right_steps(X, tau, shrink)))
+    assert capsys.readouterr().out.startswith("✔ Exercise 4.5")
+
+
 def test_steps_needed_check_accepts_counting_step_by_step():
     def steps_needed(X, tau, shrink):
         k, left = 0, 1.0
@@ -287,7 +308,7 @@ def count(rho, shrink, power=1):
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda X, tau, shrink: None, "returned None"),
-    (lambda X, tau, shrink: float(right_steps(X, tau, shrink)), "should return a whole number"),
+    (lambda X, tau, shrink: right_steps(X, tau, shrink) - 0.5, "should return a whole number"),
     (lambda X, tau, shrink: int(np.floor(np.log(shrink) / np.log(right_factor(X, tau)))), "is one step short"),
     (lambda X, tau, shrink: count(right_factor(X, tau), shrink, power=2), "is the count for E − E\\(θ̂\\)"),
     (lambda X, tau, shrink: count(abs(1 - tau * eigenvalues(X)[-1]), shrink), "steepest direction only"),
@@ -337,12 +358,75 @@ def test_the_scoreboard_counts_the_solved_exercises(capsys):
     assert capsys.readouterr().out.startswith("5 of 5 solved: 4.1 ✔  4.2 ✔  4.3 ✔  4.4 ✔  4.5 ✔")
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_right_answers_pass_and_known_slips_fail_on_many_seeds(seed):
-    """The fresh problems never make a right answer fail or a slip pass (e.g. by a tie between two directions)."""
-    for check, name, label in CHECKS:
-        assert verdict(check, name, RIGHT[label], seed).passed, (label, verdict(check, name, RIGHT[label], seed).message)
+@pytest.mark.parametrize("seed", range(10))
+def test_known_slips_fail_on_many_seeds(seed):
+    """The fresh problems never let a slip pass (e.g. by a tie between two directions); the solutions below."""
     assert "is one step short" in verdict(
         check_steps_needed, "steps_needed", lambda X, t, s: right_steps(X, t, s) - 1, seed).message
     assert 'SquaredError("mean")' in verdict(check_diverges, "diverges", diverges_with(loss=lambda: mlp.SquaredError("mean")),
                                               seed).message
+
+
+# --- delegation: the parts of mlp that are an exercise's answer are named in one line -----------------
+
+@pytest.mark.parametrize("check, wrong, used", [
+    (check_gradient_descent, lambda X, y, tau, n: convergence.regression_trajectory(X, y, tau, n),
+     "mlp.convergence.regression_trajectory"),
+    (check_largest_stable_tau, lambda X: convergence.stable_step_bound(X), "mlp.convergence.stable_step_bound"),
+    (check_largest_stable_tau, lambda X: 2 / convergence.lambda_max(X), "mlp.convergence.lambda_max"),
+    (check_factor_per_step, lambda X, tau: convergence.contraction_factor(X, tau), "mlp.convergence.contraction_factor"),
+    (check_steps_needed, lambda X, tau, shrink: convergence.steps_needed(X, tau, shrink), "mlp.convergence.steps_needed"),
+])
+def test_an_answer_that_calls_mlps_own_code_is_told_so(check, wrong, used):
+    told = f"Exercise {check.number}: Exercise {check.number} uses {used}: the point is to {check.task}."
+    with pytest.raises(ExerciseError, match="^" + re.escape(told) + "$"):
+        check(wrong)
+
+
+# --- the notebook's own solutions: many seeds, several students at once, no answer object called ------
+
+SOLUTION = solution_answers("04_gradient_descent")
+ALL = [check for check, _, _ in CHECKS]
+
+
+def test_the_solutions_pass_on_50_seeds():
+    """50 seeds, and 10 of 4.4 (it runs mlp.train up to twelve times per seed)."""
+    assert failures([check for check in ALL if check.number != "4.4"], SOLUTION, range(50)) == []
+    assert failures([check_diverges], SOLUTION, range(10)) == []
+
+
+@pytest.mark.grading
+def test_the_solutions_pass_on_3000_seeds():
+    """4.4 runs mlp.train up to twelve times per seed: 600 seeds of it, 3,000 of the others."""
+    assert failures([check for check in ALL if check.number != "4.4"], SOLUTION, range(50, 3050)) == []
+    assert failures([check_diverges], SOLUTION, range(10, 610)) == []
+
+
+def test_several_students_at_once_get_the_verdicts_they_get_alone():
+    wrong = {"gradient_descent": lambda X, y, tau, n: right_descent(X, y, tau / 2, n),
+             "largest_stable_tau": lambda X: 1 / eigenvalues(X)[-1],
+             "factor_per_step": lambda X, tau: abs(1 - tau * eigenvalues(X)[-1]),
+             "diverges": diverges_with(num_steps=100),
+             "steps_needed": lambda X, tau, shrink: right_steps(X, tau, shrink) - 1}
+    jobs = [(check, {name: answers[name] for name in check.targets}, seed)
+            for seed in range(3) for check in ALL for answers in (SOLUTION, wrong)]
+    alone = [(v.status, v.message) for v in (check.check(InProcess(objects), seed) for check, objects, seed in jobs)]
+    assert verdicts_at_once(jobs) == alone
+    assert [status for status, _ in alone] == ["passed", "failed"] * (len(jobs) // 2)
+
+
+@pytest.mark.parametrize("check", ALL, ids=lambda c: c.number)
+def test_every_exercise_declares_its_answer_uses_and_task(check):
+    assert check.answer and check.task
+    for name in check.answer + check.uses:
+        assert resolve(name), name
+
+
+@pytest.mark.parametrize("check", ALL, ids=lambda c: c.number)
+def test_no_check_calls_its_answer_while_the_solution_runs(check):
+    """4.1's solution calls mlp.regression.gradient and 4.4's runs mlp.train: neither reaches an answer."""
+    codes = set().union(*(code_of(resolve(name)) for name in check.answer))
+    assert codes
+    transport = Watching({name: SOLUTION[name] for name in check.targets}, codes)
+    assert check.check(transport, 7).passed
+    assert transport.seen == set()

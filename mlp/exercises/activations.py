@@ -29,13 +29,24 @@ def _at_z(z: np.ndarray):
     return lambda index: f"at z = {fmt(z[index])}"
 
 
-def _inputs(t, fixed: np.ndarray) -> list[np.ndarray]:
-    """The fixed z values, then fresh ones of a random shape (any shape must work, componentwise)."""
-    shape = tuple(int(n) for n in t.rng.integers(2, 6, size=int(t.rng.integers(1, 4))))
-    return [fixed, np.round(t.rng.uniform(-9, 9, size=shape), 3)]
+def _inputs(t, fixed: np.ndarray, kink: bool = False) -> list[np.ndarray]:
+    """The fixed z values, then fresh ones of a random shape (any shape must work, componentwise): at least
+    three entries, of both signs, none of them 1 or −1, none within 0.05 of 0 except, with `kink`, one at 0."""
+    shape = [int(n) for n in t.rng.integers(2, 6, size=int(t.rng.integers(1, 4)))]
+    shape[0] = max(shape[0], 3)
+    size = int(np.prod(shape))
+    magnitude = np.round(t.rng.uniform(0.05, 9, size), 3)
+    magnitude[magnitude == 1] = 1.5
+    sign = t.rng.choice([-1.0, 1.0], size)
+    negative, positive, zero = t.rng.permutation(size)[:3]
+    sign[[negative, positive]] = [-1.0, 1.0]
+    if kink:
+        sign[zero] = 0.0
+    return [fixed, (sign * magnitude).reshape(shape)]
 
 
-@exercise("3.1", "sigmoid", "sigmoid_prime")
+@exercise("3.1", "sigmoid", "sigmoid_prime", answer=("mlp.layers.sigmoid", "mlp.layers.Sigmoid", "mlp.layers.Tanh"),
+          task="write σ and σ′ yourself")
 def check_sigmoid(t, sigmoid, sigmoid_prime):
     """sigmoid(z) and its derivative sigmoid_prime(z), componentwise, for z of any shape."""
     for z in _inputs(t, np.linspace(-8, 8, 33).reshape(3, 11)):
@@ -65,13 +76,12 @@ def check_sigmoid(t, sigmoid, sigmoid_prime):
     return "σ and σ' match mlp's Sigmoid layer, forward and backward; σ'(z) is largest at z = 0, where it is 1/4."
 
 
-@exercise("3.2", "relu", "relu_prime")
+@exercise("3.2", "relu", "relu_prime", answer=("mlp.layers.ReLU", "mlp.layers.LeakyReLU"),
+          task="write ReLU and its slope yourself")
 def check_relu(t, relu, relu_prime):
     """relu(z) and its derivative relu_prime(z) (0 at the kink z = 0), componentwise."""
     fixed = np.array([[-3.0, -0.5, 0.0, 0.25, 2.0], [1e-3, -1e-3, 7.0, -7.0, 0.0]])
-    for z in _inputs(t, fixed):
-        z = z.copy()
-        z.flat[int(t.rng.integers(z.size))] = 0.0  # the kink is in every input
+    for z in _inputs(t, fixed, kink=True):  # both signs, and the kink z = 0, in every input
         value, slope = _value_and_slope(ReLU(), z)
         what = f"relu(z) for z of shape {z.shape}"
         got, (z_after,) = t.call(relu, z, what=what, return_args=True)
@@ -116,7 +126,10 @@ def _one_hidden_layer(X, theta_w1, theta_b1, theta_w2, theta_b2, hidden=sigmoid,
         return None
 
 
-@exercise("3.3", "one_hidden_layer")
+@exercise("3.3", "one_hidden_layer",
+          answer=("mlp.network.fully_connected", "mlp.network.Sequential", "mlp.layers.Linear", "mlp.layers.sigmoid",
+                  "mlp.layers.Sigmoid"),
+          task="write the forward pass for a batch of rows yourself, with your sigmoid from Exercise 3.1")
 def check_one_hidden_layer(t, one_hidden_layer):
     """one_hidden_layer(X, theta_w1, theta_b1, theta_w2, theta_b2) must return N(x_j; θ) for every row x_j of X,
     (N, n_2), as mlp.fully_connected([n_0, n_1, n_2], "sigmoid") computes it with the same parameters."""
@@ -178,15 +191,20 @@ def _random_sizes(t) -> list[int]:
     return [int(n) for n in t.rng.integers(1, 60, size=int(t.rng.integers(2, 6)))]
 
 
-@exercise("3.4", "count_parameters")
+@exercise("3.4", "count_parameters",
+          answer=("mlp.network.fully_connected", "mlp.network.Sequential", "mlp.layers.Linear", "mlp.layers.count_params"),
+          task="count the parameters from the widths alone, without building a network")
 def check_count_parameters(t, count_parameters):
-    """count_parameters(sizes) must return the number of weights and biases of fully_connected(sizes), an int."""
+    """count_parameters(sizes) must return the number of weights and biases of fully_connected(sizes), a whole
+    number (an int, or a float such as 4993.0)."""
     for sizes in ([1, 1], [11, 64, 64, 1], [1, 8, 1], [3, 5, 7, 2], [784, 100, 10], _random_sizes(t),
                   _random_sizes(t)):
         what = f"count_parameters({sizes})"
         got, (sizes_after,) = t.call(count_parameters, list(sizes), what=what, return_args=True)
         if list(sizes_after) != list(sizes):
             raise Wrong(f"{what} changed its input sizes: count without changing the list")
+        if isinstance(got, (float, np.floating)) and float(got).is_integer():
+            got = int(got)  # 4993.0 counts as 4,993
         answer = expect.integer(got, what)
         expected = fully_connected(sizes, rng=0).n_params
         if answer == expected:
