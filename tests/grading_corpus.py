@@ -240,6 +240,53 @@ for _ in range(200):
 HUGE_ANSWER = "def solve_normal_equations(A, y):\n    return np.zeros(9_000_000)\n"  # 96 MB of JSON
 
 
+# --- the red team's submissions of issue 19: each reaches outside what an answer needs (status "review") ---
+
+RIGHT_DM = RIGHT["design_matrix"]
+JSON_PATCH = """import json, mlp.regression
+_dumps = json.dumps
+def _forged(value, *args, **kwargs):
+    return _dumps(value, *args, **kwargs)
+json.dumps = _forged
+""" + RIGHT_DM.replace("np.hstack", "np.hstack")
+ISSUBCLASS_PATCH = """import builtins
+builtins.issubclass = lambda *args: False
+def design_matrix(X):
+    return mlp.regression.add_bias_column(X)
+"""
+CODE_SWAP = """def design_matrix(X):
+    raise NotImplementedError
+design_matrix.__code__ = mlp.regression.add_bias_column.__code__
+"""
+DEL_REPATCH = """class Again:
+    def __del__(self):
+        mlp.regression.add_bias_column.__globals__["np"] = np
+        Again()
+Again()
+def design_matrix(X):
+    return mlp.regression.add_bias_column(X)
+"""
+SETPROFILE = """import sys
+sys.setprofile(lambda frame, event, arg: None)
+""" + WRONG_DESIGN
+FRAME_WALK = """def design_matrix(X):
+    try:
+        raise ValueError
+    except ValueError as error:
+        frame = error.__traceback__.tb_frame.f_back
+    return frame.f_locals["request"]
+"""
+RED_TEAM = {"json_patch": JSON_PATCH, "issubclass_patch": ISSUBCLASS_PATCH, "code_swap": CODE_SWAP,
+            "del_repatch": DEL_REPATCH, "setprofile": SETPROFILE, "frame_walk": FRAME_WALK}
+
+# an honest-looking answer whose value is 64 MB of JSON: the worker says it is too large, the grader reads 1 MB at most
+HUGE_LIST = "def solve_normal_equations(A, y):\n    return [[]] * 16_000_000\n"
+# every answer cell right, then stalling (no import needed): each is stopped at Limits.answer_seconds
+SLEEPING = {name: RIGHT[name] + "\nfor _ in range(10**12):\n    pass\n" for name in ORDER}
+# text no encoder can write as it is: a lone surrogate in an exception's message (and in markdown: see crafted)
+SURROGATE_ERROR = 'def cost(A, y, theta):\n    raise ValueError("bad \\ud800 value")\n'
+
+
 def crafted(kind: str) -> str:
     """Notebook files no editor would write."""
     if kind == "not_json":
@@ -248,6 +295,26 @@ def crafted(kind: str) -> str:
         return json.dumps([1, 2, 3])
     if kind == "deep":
         return "[" * 100_000 + "]" * 100_000
+    if kind == "surrogates":  # a markdown cell and a grade_id with lone surrogates (valid JSON, not UTF-8-encodable)
+        nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]}, _answer_question)))
+        nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "x\udcfc"}},
+                               "source": "M\udcfcller \ud800 wrote this"})
+        return json.dumps(nb)
+    if kind == "brackets":  # 160 KB of nested brackets in markdown cells (quadratic in nbconvert's markdown)
+        nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]})))
+        nb["cells"][:0] = [{"cell_type": "markdown", "metadata": {}, "source": "[" * 5_000 + "]" * 5_000}] * 8
+        return json.dumps(nb)
+    if kind == "tiny_outputs":  # 250,000 outputs
+        nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]})))
+        nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}] * 250_000
+        nb["cells"][0]["cell_type"] = "code"
+        return json.dumps(nb)
+    if kind == "many_cells":  # 1,900 cells of 3 KB that define functions: planned once each, quickly
+        nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]})))
+        filler = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                   "source": f"def f{k}(x):\n" + "    x = x + 1\n" * 250} for k in range(1_900)]
+        nb["cells"] = filler + nb["cells"]
+        return json.dumps(nb)
     if kind == "weird_cells":
         nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]})))
         nb["cells"] = [42, "text", {"cell_type": 7, "source": None}, {"cell_type": "code", "source": [1, 2]},
@@ -268,7 +335,9 @@ def corpus(port: int, outside: list[str]) -> dict[str, tuple[object, dict[str, s
     def expect(default=N, **statuses):
         """{exercise number: status}: `statuses` by function name, `default` for the others."""
         return {NUMBER[name]: statuses.get(name, default) for name in ORDER}
+    R, U = "review", "unreadable"
     cheat = dict(design_matrix=F)
+    review = dict(design_matrix=R)
     return {
         "right": (submission(ALL_RIGHT, _answer_question), expect(P)),
         "empty": (lecture(), expect(N)),
@@ -276,29 +345,54 @@ def corpus(port: int, outside: list[str]) -> dict[str, tuple[object, dict[str, s
         "edit_checks": (submission({}, _edit_checks), expect(N)),
         "delete_checks": (submission({}, _delete_checks), expect(N)),
         "catch_checks": (submission({"design_matrix": WRONG_DESIGN}, _catching_checks), expect(N, **cheat)),
-        "patch_checks": (submission({"design_matrix": PATCH_CHECKS}), expect(N, **cheat)),
-        "patch_numpy": (submission({"design_matrix": PATCH_NUMPY}), expect(N, **cheat)),
+        "patch_checks": (submission({"design_matrix": PATCH_CHECKS}), expect(N, **review)),
+        "patch_numpy": (submission({"design_matrix": PATCH_NUMPY}), expect(N, **review)),
         "fake_print": (submission({"design_matrix": FAKE_PRINT}), expect(N, **cheat)),
-        "swallow_errors": (submission({"design_matrix": SWALLOW}), expect(N, **cheat)),
-        "hard_coded": (submission({"design_matrix": hard_coded_design_matrix()}), expect(N, **cheat)),
+        "swallow_errors": (submission({"design_matrix": SWALLOW}), expect(N, **review)),
+        "hard_coded": (submission({"design_matrix": hard_coded_design_matrix()}), expect(N, **review)),
         # the kernel dies in the second exercise's cell: the first keeps its point, the rest are "crashed"
-        "exit_early": (submission({**ALL_RIGHT, SECOND: EXIT_EARLY}), expect(C, **{FIRST: P})),
+        "exit_early": (submission({**ALL_RIGHT, SECOND: EXIT_EARLY}), expect(P, **{SECOND: R})),
         # the kills reach nothing outside the sandbox, and not even the worker: its honest answers count
-        "kill_grader": (submission({FIRST: RIGHT[FIRST], SECOND: KILL_GRADER}), expect(N, **{FIRST: P, SECOND: P})),
-        "read_solutions": (submission({"design_matrix": read_solutions()}), expect(N, **cheat)),
-        "write_outside": (submission({"design_matrix": write_outside(outside)}), expect(N, design_matrix=P)),
-        "network": (submission({"design_matrix": network(port)}), expect(N, **cheat)),
-        "fork_bomb": (submission({**ALL_RIGHT, "design_matrix": FORK_BOMB}), expect(P)),
-        "memory_bomb": (submission({**ALL_RIGHT, "design_matrix": MEMORY_BOMB}), expect(P, design_matrix=F)),
+        "kill_grader": (submission({FIRST: RIGHT[FIRST], SECOND: KILL_GRADER}), expect(N, **{FIRST: P, SECOND: R})),
+        "read_solutions": (submission({"design_matrix": read_solutions()}), expect(N, **review)),
+        "write_outside": (submission({"design_matrix": write_outside(outside)}), expect(N, **review)),
+        "network": (submission({"design_matrix": network(port)}), expect(N, **review)),
+        "fork_bomb": (submission({**ALL_RIGHT, "design_matrix": FORK_BOMB}), expect(P, **review)),
+        "memory_bomb": (submission({**ALL_RIGHT, "design_matrix": MEMORY_BOMB}), expect(P, **review)),
         "infinite_loop": (submission({**ALL_RIGHT, "design_matrix": LOOP}), expect(P, design_matrix=T)),
         # a loop that swallows the interrupt: the kernel is killed, the checks after it cannot run
         "stubborn_loop": (submission({**ALL_RIGHT, SECOND: STUBBORN_LOOP}), expect(T, **{FIRST: P})),
         "output_flood": (submission({**ALL_RIGHT, "design_matrix": FLOOD, "solve_normal_equations": HUGE_ANSWER}),
-                         expect(P, solve_normal_equations=F)),
+                         expect(P, solve_normal_equations=F, **review)),
         "not_json": (crafted("not_json"), expect("unreadable")),
         "json_list": (crafted("json_list"), expect("unreadable")),
         "deep_json": (crafted("deep"), expect("unreadable")),
         "weird_cells": (crafted("weird_cells"), expect(N, design_matrix=P)),
+        **{name: (submission({"design_matrix": source}), expect(N, **review)) for name, source in RED_TEAM.items()},
+        "huge_list": (submission({**ALL_RIGHT, "solve_normal_equations": HUGE_LIST}), expect(P, solve_normal_equations=F)),
+        "sleeping": (submission(SLEEPING), expect(P)),
+        "surrogate_error": (submission({**ALL_RIGHT, "cost": SURROGATE_ERROR}), expect(P, cost=F)),
+        "surrogates": (crafted("surrogates"), expect(N, design_matrix=P)),
+        "brackets": (crafted("brackets"), expect(N, design_matrix=P)),
+        "tiny_outputs": (crafted("tiny_outputs"), expect(U)),
+        "many_cells": (crafted("many_cells"), expect(N, design_matrix=P)),
+    }
+
+
+# what the sandbox alone makes of the submissions that attack it, when their answers are not reviewed first
+# (the grader's tests switch review off for them: the sandbox must hold on its own)
+def unreviewed() -> dict[str, dict[str, str]]:
+    P, F, N, T, C = "passed", "failed", "not attempted", "timeout", "crashed"
+
+    def expect(default=N, **statuses):
+        return {NUMBER[name]: statuses.get(name, default) for name in ORDER}
+    cheat = dict(design_matrix=F)
+    return {
+        "patch_checks": expect(N, **cheat), "patch_numpy": expect(N, **cheat), "swallow_errors": expect(N, **cheat),
+        "hard_coded": expect(N, **cheat), "exit_early": expect(C, **{FIRST: P}),
+        "kill_grader": expect(N, **{FIRST: P, SECOND: P}), "read_solutions": expect(N, **cheat),
+        "write_outside": expect(N, design_matrix=P), "network": expect(N, **cheat), "fork_bomb": expect(P),
+        "memory_bomb": expect(P, design_matrix=F), "output_flood": expect(P, solve_normal_equations=F),
     }
 
 

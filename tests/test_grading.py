@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -72,17 +73,42 @@ def graded(tmp_path_factory):
         (submissions / f"every-{folder}").mkdir()
         for path in OTHERS:
             shutil.copy(ROOT / folder / path.name, submissions / f"every-{folder}")
+    special = hostile_files(submissions)
     before = (submissions / "right" / f"{corpus.NAME}.ipynb").read_text()
     run = subprocess.run([sys.executable, "-m", "tools.grading", "grade", str(submissions), "--out", str(results),
-                          "--seed", "7", "--cell-seconds", "3", "--notebook-seconds", "90"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          "--seed", "7", "--cell-seconds", "10", "--notebook-seconds", "90"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
     oracle.server.close()
     with open(results / "grades.csv", newline="", encoding="utf-8") if (results / "grades.csv").exists() else open(os.devnull) as file:
         rows = list(csv.DictReader(file))
     yield {"run": run, "rows": rows, "students": students, "results": results, "oracle": oracle,
-           "outside": outside, "right_before": before, "submissions": submissions}
+           "outside": outside, "right_before": before, "submissions": submissions, "special": special}
     for path in outside[:1]:
         Path(path).unlink(missing_ok=True)
+
+
+LATIN1 = os.fsdecode(b"M\xfcller")   # a folder named in Latin-1, as a Windows zip unpacks
+
+
+def hostile_files(submissions: Path) -> dict[str, str | None]:
+    """Entries of the submissions folder that are not plain notebooks: {student as shown: the status of every row,
+    or None for no row at all}."""
+    name = f"{corpus.NAME}.ipynb"
+    links = {"mallory": ROOT / "solutions" / name, "copycat": submissions / "right" / name, "zero": Path("/dev/zero")}
+    for student, target in links.items():
+        (submissions / student).mkdir()
+        (submissions / student / name).symlink_to(target)
+    (submissions / "fifo").mkdir()
+    os.mkfifo(submissions / "fifo" / name)
+    (submissions / "folder" / name).mkdir(parents=True)
+    (submissions / "linked_folder").symlink_to(submissions / "right")
+    (submissions / LATIN1).mkdir()
+    shutil.copy(ROOT / "solutions" / name, submissions / LATIN1 / name)
+    for odd in ("=HYPERLINK(\"http://x\")", "@SUM(1+1)", "\x1b[31mred", "new\nline"):
+        (submissions / odd).mkdir()
+        shutil.copy(ROOT / "lectures" / name, submissions / odd / name)
+    return {"mallory": "refused", "copycat": "refused", "zero": "refused", "fifo": "refused", "folder": "refused",
+            "linked_folder": None, "Müller": "passed"}
 
 
 def _statuses(rows, student):
@@ -98,8 +124,8 @@ def test_grading_the_corpus_exits_0_and_prints_a_table(graded):
     assert table[0].split() == ["student", *[p.name[:2] for p in COURSE], "total"]
     most = len(corpus.EXERCISES) + corpus.written_answers()
     assert any(line.split()[:2] == ["right", f"5/{most}"] and line.split()[-1] == f"5/{most}" for line in table)
-    count = len(graded["students"]) + 2 * len(OTHERS) + 1
-    assert f"{count} submissions of {len(graded['students']) + 3} students graded" in run.stdout
+    pairs = {(r["student"], r["notebook"]) for r in graded["rows"]}
+    assert f"{len(pairs)} submissions of {len({s for s, _ in pairs})} students graded" in run.stdout
 
 
 @pytest.mark.grading
@@ -124,6 +150,43 @@ def test_each_submission_gets_exactly_its_marks(graded, student):
 
 
 @pytest.mark.grading
+def test_files_that_are_not_notebooks_are_refused_and_names_in_any_encoding_are_graded(graded):
+    for student, status in graded["special"].items():
+        rows = [r for r in graded["rows"] if r["student"] == student]
+        if status is None:
+            assert not rows
+            continue
+        wanted = {"manual"} if status == "passed" else set()
+        assert rows and {r["status"] for r in rows} - wanted == {status}, rows
+        if status == "refused":
+            assert all(r["points"] == "0" and "only regular files" in r["message"] for r in rows)
+    assert "linked_folder: a symbolic link" in graded["run"].stderr
+    page = graded["results"] / "feedback" / "mallory" / f"{corpus.NAME}.html"
+    assert "BEGIN SOLUTION" not in page.read_text() and "np.hstack" not in page.read_text()
+
+
+@pytest.mark.grading
+def test_outputs_a_teacher_opens_are_inert(graded):
+    students = {r["student"] for r in graded["rows"]}
+    assert "'=HYPERLINK(\"http://x\")" in students and "'@SUM(1+1)" in students
+    assert not any(s[:1] in "=+-@\t\r" for s in students)
+    table = graded["run"].stdout
+    assert "\x1b" not in table and "\\x1b[31mred" in table and "new\\nline" in table
+    from tools.grading.reports import folder_name
+    assert (graded["results"] / "feedback" / folder_name("=HYPERLINK(\"http://x\")") / f"{corpus.NAME}.html").exists()
+
+
+@pytest.mark.grading
+def test_answers_reaching_outside_go_to_review_with_their_reasons(graded):
+    for student in [*corpus.RED_TEAM, "patch_numpy", "hard_coded"]:
+        row = next(r for r in graded["rows"] if r["student"] == student and r["exercise"] == corpus.NUMBER["design_matrix"])
+        assert row["status"] == "review" and row["points"] == "0" and row["message"].startswith("not run: your teacher")
+        assert len(row["message"]) > len("not run: your teacher reviews this answer, 0 points until then: ")
+    page = (graded["results"] / "feedback" / "json_patch" / f"{corpus.NAME}.html").read_text()
+    assert "For the teacher" in page and "json.dumps" in page
+
+
+@pytest.mark.grading
 def test_the_csv_has_the_columns_and_the_hand_graded_answer(graded):
     rows = graded["rows"]
     assert list(rows[0]) == ["student", "notebook", "exercise", "points", "max_points", "status", "message"]
@@ -141,10 +204,10 @@ def test_messages_say_what_happened(graded):
     assert "Write your code in place of" in rows["empty", number["design_matrix"]]
     assert "cost(A, y, theta)" in rows["partial", number["cost"]] and "mean" in rows["partial", number["cost"]]
     assert "ran longer than 3 s" in rows["infinite_loop", number["design_matrix"]]
-    assert "MemoryError" in rows["memory_bomb", number["design_matrix"]]
-    died = rows["exit_early", number[corpus.SECOND]]
-    assert "the kernel stopped" in died and f"your code for Exercise {number[corpus.SECOND]}" in died
     assert "too large to check" in rows["output_flood", number["solve_normal_equations"]]
+    assert "too large to check" in rows["huge_list", number["solve_normal_equations"]]
+    assert "\ufffd" in rows["surrogate_error", number["cost"]]
+    assert "lists and objects" in rows["tiny_outputs", number["design_matrix"]]
     assert "not valid JSON" in rows["not_json", number["design_matrix"]]
     assert "could not read the solutions" in rows["read_solutions", number["design_matrix"]]
 
@@ -161,8 +224,10 @@ def test_nothing_leaves_the_sandbox(graded):
 def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
     pages = sorted(p.parent.name for p in (graded["results"] / "feedback").glob(f"*/{corpus.NAME}.html"))
     assert pages == sorted(graded["students"])
+    for student in ("brackets", "surrogates"):
+        assert "Feedback on" in (graded["results"] / "feedback" / student / f"{corpus.NAME}.html").read_text()
     page = (graded["results"] / "feedback" / "partial" / f"{corpus.NAME}.html").read_text()
-    assert f"2 of {len(corpus.EXERCISES) + corpus.written_answers()} points" in page
+    assert f"2 of {len(corpus.EXERCISES)} points from the checks" in page and "answer1_1" not in page
     dm, cost, normal = (corpus.NUMBER[n] for n in ("design_matrix", "cost", "solve_normal_equations"))
     assert f"✔ Exercise {dm}: passed, 1 of 1 point" in page and f"✘ Exercise {cost}: failed, 0 of 1 point" in page
     assert f"✔ Exercise {normal}: passed" in page
@@ -291,7 +356,9 @@ def test_a_feedback_page_runs_no_script_of_the_submission(graded):
 
 
 def test_the_feedback_keeps_no_html_or_script_of_the_submission(tmp_path):
-    from tools.grading.grader import Mark
+    import json
+
+    from tools.grading.grader import Graded, Mark
     from tools.grading.reports import feedback_notebook
     from tools.grading.submission import Submission
     nb = corpus.submission({})
@@ -299,10 +366,10 @@ def test_the_feedback_keeps_no_html_or_script_of_the_submission(tmp_path):
     nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
         "text/html": "<script>alert(2)</script>", "application/javascript": "alert(3)", "text/plain": "ok"})]
     path = tmp_path / f"{corpus.NAME}.ipynb"
-    nbformat.write(nb, path)
     lecture = load_lecture(corpus.LECTURE)
     marks = [Mark("s", corpus.NAME, "1.1", 0, 1, "failed", "<b>bold</b> $x$")]
-    shown = feedback_notebook(Submission("s", corpus.NAME, path), lecture, marks)
+    data = json.loads(nbformat.writes(nb))
+    shown = feedback_notebook(Graded(Submission("s", corpus.NAME, path), marks, data), lecture)
     text = nbformat.writes(shown)
     assert "<script" not in text and "<meta" not in text and "alert(2)" not in text and "alert(3)" not in text
     verdict = next(c.source for c in shown.cells if c.metadata.get("grading"))
@@ -321,3 +388,142 @@ def test_a_kernel_that_cannot_start_is_the_graders_fault_not_the_students(tmp_pa
     marks = next(iter(results.values()))
     assert len(faults) == 1 and "no kernel could be started" in faults[0]
     assert {m.status for m in marks} == {"crashed"} and all(m.message.startswith("not graded:") for m in marks)
+
+
+@pytest.mark.grading
+def test_the_sandbox_holds_on_its_own_when_answers_are_not_reviewed(tmp_path, monkeypatch):
+    """The attacks on the sandbox, graded with review switched off: they still earn nothing and reach nothing."""
+    from tools.grading import grader, submission
+    from tools.grading.submission import Submission
+    monkeypatch.setattr(submission, "review_answer", lambda *args: [])
+    oracle = Oracle()
+    oracle.start()
+    outside = [str(ROOT / "mlp" / "written-by-a-submission.txt"), str(tmp_path / "outside.txt")]
+    expected = corpus.unreviewed()
+    students = {name: case for name, case in corpus.corpus(oracle.port, outside).items() if name in expected}
+    corpus.write(tmp_path / "submissions", students)
+    lecture = load_lecture(corpus.LECTURE)
+    work = [(Submission(name, corpus.NAME, tmp_path / "submissions" / name / f"{corpus.NAME}.ipynb"), lecture)
+            for name in students]
+    sandbox = sandboxes.make_sandbox(ROOT, [tmp_path])
+    try:
+        results = grader.grade_all(work, sandbox, sandboxes.Limits(cell_seconds=10, notebook_seconds=90), seed=7)
+    finally:
+        oracle.server.close()
+        Path(outside[0]).unlink(missing_ok=True)
+    for sub, marks in results.items():
+        assert {m.exercise: m.status for m in marks if m.status != "manual"} == expected[sub.student], (
+            sub.student, [m.message for m in marks])
+    assert oracle.connections == 0 and not (tmp_path / "outside.txt").exists()
+    rows = {(s.student, m.exercise): m.message for s, ms in results.items() for m in ms}
+    assert "MemoryError" in rows["memory_bomb", corpus.NUMBER["design_matrix"]]
+    died = rows["exit_early", corpus.NUMBER[corpus.SECOND]]
+    assert "the kernel stopped" in died and f"your code for Exercise {corpus.NUMBER[corpus.SECOND]}" in died
+
+
+# --- the grader's own limits (no sandbox needed) -----------------------------------------------------
+
+def test_csv_cells_and_terminal_names_are_inert(tmp_path):
+    from tools.grading import reports
+    from tools.grading.grader import Mark
+    odd = ["=1+1", "+1", "-1", "@SUM(1)", "\tx", "\rx", "M\udcfcller", "\x1b[2Jclear"]
+    reports.write_csv(tmp_path / "grades.csv", [Mark(name, "01_x", "1.1", 0, 1, "failed", name) for name in odd])
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert [r["student"] for r in rows][:6] == ["'" + name for name in odd[:6]]
+    assert rows[6]["student"] == "M\ufffdller" and rows[0]["message"] == "'=1+1"
+    table = reports.summary_table([Mark(name, "01_x", "1.1", 0, 1, "failed", "") for name in odd])
+    assert "\x1b" not in table and "\r" not in table and "\\x1b[2Jclear" in table
+    assert reports.folder_name("../..") == "_.._.." and reports.folder_name("a/b") == "a_b"
+
+
+def test_only_regular_files_are_read(tmp_path):
+    from tools.grading.submission import Refused, read_notebook
+    name = f"{corpus.NAME}.ipynb"
+    (tmp_path / "link").symlink_to(ROOT / "lectures" / name)
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    for entry, what in (("link", "a symbolic link"), ("zero", "a symbolic link"), ("fifo", "a FIFO"),
+                        ("folder", "a folder")):
+        with pytest.raises(Refused, match=what):
+            read_notebook(tmp_path / entry)
+    (tmp_path / "s" / LATIN1).mkdir(parents=True)
+    (tmp_path / "s" / LATIN1 / name).symlink_to(ROOT / "lectures" / name)
+    (tmp_path / "s" / "alias").symlink_to(tmp_path / "s" / LATIN1)
+    found, ignored = find_submissions(tmp_path / "s", {corpus.NAME})
+    assert [(s.student, s.path.name) for s in found] == [("Müller", name)]
+    assert ignored == ["alias: a symbolic link, not a folder (refused: links are not followed)"]
+
+
+def test_an_answer_that_reaches_outside_is_not_run_and_keeps_the_stub():
+    import json
+    nb = corpus.submission({"design_matrix": corpus.JSON_PATCH, "cost": corpus.WRONG_COST})
+    lecture = load_lecture(corpus.LECTURE)
+    from tools.grading.submission import cells_of
+    steps = plan(lecture, cells_of(json.loads(nbformat.writes(nb))))
+    reviewed = [s for s in steps if s.review]
+    assert [s.answers for s in reviewed] == [f"Exercise {corpus.NUMBER['design_matrix']}"]
+    step = reviewed[0]
+    assert not step.from_student and "NotImplementedError" in step.source and "json" in step.code
+    assert any("json" in reason for reason in step.review)
+    assert corpus.WRONG_COST in [s.source for s in steps if s.from_student]
+
+
+def test_a_forged_reply_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """A worker that answers with 66 MB of empty lists, or 200,000 of them in 1 MB, or a deep nest: the grader
+    stops reading at Limits.answer_bytes, counts brackets before decoding, and the student's check is "crashed"."""
+    from tools.grading import transport
+    fake = tmp_path / "forger.py"
+    fake.write_text("import sys\nsys.stdin.readline()\nsys.stdout.write('{\"ready\": true}\\n'); sys.stdout.flush()\n"
+                    "kind = sys.argv[-1]\nsys.stdin.readline()\n"
+                    "line = {'huge': '[' + '[],' * 22_000_000 + '[]]', 'many': '[' + '[],' * 200_000 + '[]]',"
+                    " 'deep': '[' * 5000 + ']' * 5000}[kind]\n"
+                    "sys.stdout.write('{\"answer\": ' + line + '}\\n'); sys.stdout.flush(); sys.stdin.readline()\n")
+    none = sandboxes.Sandbox("none", reason="test")
+    for kind, message in (("huge", "more than 1 MB"), ("many", "lists and objects"), ("deep", "nested")):
+        monkeypatch.setattr(transport, "WORKER", fake)
+        monkeypatch.setattr(none, "command", lambda argv, slot, kind=kind: [*argv, kind])
+        worker = transport.Worker(none, sandboxes.Limits(), 0, "linear_regression")
+        try:
+            with pytest.raises(transport.WorkerLost, match=message) as lost:
+                worker.ask({"op": "call", "request": {}}, 30)
+            assert lost.value.status == "crashed" and "refused unread" in lost.value.message
+        finally:
+            worker.close()
+
+
+def test_a_page_shows_the_graders_verdict_not_the_students_saved_one_and_names_written_answers(tmp_path):
+    import json
+
+    from tools.grading.grader import Graded, Mark
+    from tools.grading.reports import feedback_notebook
+    from tools.grading.submission import Submission
+    nb = corpus.submission({})
+    checks = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("check_")]
+    checks[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="✔ Exercise 1.1: right (saved)")]
+    lecture = load_lecture(corpus.LECTURE)
+    marks = [Mark("s", corpus.NAME, s.name, 0, 1, "manual" if s.kind == "manual" else "failed", "no")
+             for s in lecture.exercises]
+    shown = feedback_notebook(Graded(Submission("s", corpus.NAME, tmp_path), marks, json.loads(nbformat.writes(nb))),
+                              lecture)
+    text = nbformat.writes(shown)
+    assert "right (saved)" not in text and "answer1_1" not in shown.cells[0].source
+    assert "Written answer 1" in shown.cells[0].source
+    assert f"0 of {len(corpus.EXERCISES)} points from the checks" in shown.cells[0].source
+
+
+def test_a_page_runs_only_the_local_mathjax_and_a_slow_page_is_stopped(tmp_path, monkeypatch):
+    from tools.grading import render
+    from tools.grading.reports import POLICY
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("$E(\\theta)$ <script>alert(1)</script>")]
+    page = render.page(nb, "t", True)
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert scripts == ['<script src="../.mathjax/config.js">', '<script src="../.mathjax/tex-svg.js">']
+    assert POLICY in page and re.findall(r'(?:src|href)="[^"]*"', page) == [
+        'src="../.mathjax/config.js"', 'src="../.mathjax/tex-svg.js"']
+    monkeypatch.setattr(render, "PAGE_SECONDS", 0.5)
+    nb.cells = [nbformat.v4.new_markdown_cell("[" * 20_000 + "]" * 20_000)]
+    with pytest.raises(render.PageFailed, match="longer than"):
+        render.page(nb, "t", True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 from . import reports
-from .grader import Mark, grade_all
+from .grader import Graded, grade_all
 from .sandbox import Limits, make_sandbox
 from .submission import Lecture, Submission, find_submissions, lecture_from_notebook
 
@@ -30,8 +30,7 @@ LECTURES, SOLUTIONS = ROOT / "lectures", ROOT / "solutions"
 
 def pristine_lecture(name: str) -> Lecture:
     """The lecture as generated: lectures/NAME.ipynb if nobody edited it, else generated afresh from solutions/."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import make_lectures
+    from tools import make_lectures
     path = LECTURES / f"{name}.ipynb"
     if path.exists() and not make_lectures.edited(path):
         notebook = nbformat.read(path, as_version=4)
@@ -45,13 +44,20 @@ def course_names() -> list[str]:
 
 
 def _limits(args) -> Limits:
-    return Limits(cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
-                  memory_bytes=int(args.memory_mb * 2**20))
+    return Limits(answer_seconds=args.answer_seconds, call_seconds=args.call_seconds,
+                  cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
+                  student_seconds=args.student_seconds, memory_bytes=int(args.memory_mb * 2**20))
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cell-seconds", type=float, default=Limits.cell_seconds, help="time limit of one cell or check")
+    parser.add_argument("--answer-seconds", type=float, default=Limits.answer_seconds,
+                        help="time limit of one answer cell")
+    parser.add_argument("--call-seconds", type=float, default=Limits.call_seconds,
+                        help="time limit of one call of the student's code by a check")
+    parser.add_argument("--cell-seconds", type=float, default=Limits.cell_seconds, help="time limit of one lecture cell")
     parser.add_argument("--notebook-seconds", type=float, default=Limits.notebook_seconds, help="time limit of a notebook")
+    parser.add_argument("--student-seconds", type=float, default=Limits.student_seconds,
+                        help="time limit of all of one student's notebooks together")
     parser.add_argument("--memory-mb", type=float, default=Limits.memory_bytes / 2**20, help="memory limit (address space)")
     parser.add_argument("--seed", type=int, default=None, help="reproducible check inputs (default: fresh every run)")
 
@@ -72,7 +78,7 @@ def grade(argv: list[str]) -> int:
     names = course_names()
     submissions, ignored = find_submissions(args.submissions, set(names))
     for line in ignored:
-        print(f"ignored {line}", file=sys.stderr)
+        print(f"ignored {reports.printable(line)}", file=sys.stderr)
     if not submissions:
         print(f"error: no submissions in {args.submissions} (expected <student>/<notebook>.ipynb with the names of "
               f"lectures/, e.g. alice/{names[0]}.ipynb)", file=sys.stderr)
@@ -92,14 +98,16 @@ def grade(argv: list[str]) -> int:
     print(sandbox.describe(), file=sys.stderr)
     limits = _limits(args)
     progress = reports.Progress(len(submissions)) if not args.quiet else None
-    writer = reports.FeedbackWriter()
+    writer = reports.FeedbackWriter(out / "feedback")
+    if not writer.mathjax:
+        print("note: MathJax is not installed (python3 tools/system_deps.py npm): the feedback pages show formulas "
+              "as TeX", file=sys.stderr)
     started = time.monotonic()
 
-    def done(submission: Submission, marks: list[Mark]) -> None:
-        writer.write(out / "feedback" / submission.student / f"{submission.notebook}.html", submission,
-                     lectures[submission.notebook], marks)
+    def done(graded: Graded) -> None:
+        writer.write(graded, lectures[graded.submission.notebook])
         if progress:
-            progress.step(f"{submission.student}/{submission.notebook}")
+            progress.step(f"{graded.submission.student}/{graded.submission.notebook}")
 
     faults: list[str] = []
     results = grade_all([(s, lectures[s.notebook]) for s in submissions], sandbox, limits, args.jobs, args.seed, done,
@@ -113,7 +121,7 @@ def grade(argv: list[str]) -> int:
               f"{seconds:.1f} s ({len(submissions) / seconds:.2f} per second); wrote {out / 'grades.csv'} and "
               f"{out / 'feedback'}/")
     for fault in faults:
-        print(f"error: not graded: {fault}", file=sys.stderr)
+        print(f"error: not graded: {reports.printable(fault)}", file=sys.stderr)
     return 1 if faults else 0
 
 
@@ -149,7 +157,7 @@ def check(argv: list[str]) -> int:
               f"{reports.points(total)} of {reports.points(most)} points")
         for m in marks:
             print(f"  {reports.SYMBOL.get(m.status, '✘')} {m.exercise:<9} {reports.points(m.points)}/"
-                  f"{reports.points(m.max_points)}  {m.status}: {m.message}")
+                  f"{reports.points(m.max_points)}  {m.status}: {reports.printable(m.message)}")
         if lecture.skipped:
             print(f"  (not graded here yet: {', '.join(lecture.skipped)})")
     return 0

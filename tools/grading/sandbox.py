@@ -43,14 +43,21 @@ UID_BASE = 61000            # as root, slot k runs as uid/gid UID_BASE + k
 class Limits:
     """What one submission may use. Times in seconds, sizes in bytes."""
 
-    cell_seconds: float = 60.0          # one cell, or one check's request to the student's code
-    notebook_seconds: float = 300.0     # the whole notebook (also the CPU-time limit, plus a margin)
+    # times: 5 x the worst seen for the course's solutions on a loaded 2-core machine
+    # (python -m benchmarks.bench_grading_limits; floors of a few seconds for a slower laptop)
+    answer_seconds: float = 3.0         # one answer cell (it defines functions: under 0.1 s)
+    call_seconds: float = 3.0           # one request of a check to the student's code (under 0.5 s)
+    cell_seconds: float = 30.0          # one cell of the lecture (plots, training: under 6 s)
+    notebook_seconds: float = 100.0     # the whole notebook (under 21 s; also the CPU-time limit, plus a margin)
+    student_seconds: float = 300.0      # all of one student's notebooks together (under 60 s)
     memory_bytes: int = 2 * 2**30       # address space (RLIMIT_AS)
     processes: int = 64                 # processes and threads of the worker's uid (RLIMIT_NPROC)
     file_bytes: int = 64 * 2**20        # largest file it may write (RLIMIT_FSIZE)
     scratch_bytes: int = 256 * 2**20    # size of its private /tmp
     open_files: int = 256               # RLIMIT_NOFILE
-    answer_bytes: int = 80 * 2**20      # longest message the grader reads from the worker
+    answer_bytes: int = 2**20           # longest reply the grader reads from the worker (JSON text; at most 3 KB)
+    answer_containers: int = 5_000      # JSON lists and objects in one reply (at most 58)
+    answer_depth: int = 64              # how deep they nest (at most 12)
 
 
 @dataclass
@@ -63,6 +70,7 @@ class Sandbox:
     mounts: list[str] = field(default_factory=list)
     scratch_bytes: int = Limits.scratch_bytes
     seed: str | None = None     # a folder of the grader's, seen read-only at SEED inside
+    course: str | None = None   # the folder holding the course's `mlp` (the worker imports it from there)
 
     @property
     def privileged(self) -> bool:
@@ -110,6 +118,8 @@ class Sandbox:
                 env[name] = os.environ[name]
         if home:
             env.update(HOME=home, MPLCONFIGDIR=f"{home}/.matplotlib", IPYTHONDIR=f"{home}/.ipython", TMPDIR=home)
+        if self.course:  # the course's mlp, whether or not it is installed in the venv (editable or not)
+            env["PYTHONPATH"] = self.course
         if self.seed:
             env["GRADING_SEED"] = SEED if self.kind == "bubblewrap" else self.seed
         return env
@@ -267,14 +277,15 @@ def make_sandbox(root: Path, hide: list[Path], require: bool = True) -> Sandbox:
 
     On Linux, a bwrap that cannot run is an error unless `require` is False (then: no sandbox, said loudly).
     """
+    course = str(Path(root).resolve())
     if not sys.platform.startswith("linux"):
-        return Sandbox("none", reason=f"{sys.platform} has no bubblewrap")
+        return Sandbox("none", reason=f"{sys.platform} has no bubblewrap", course=course)
     reason = "bwrap not found: install the grading extra (pip install -e '.[grading]') or Debian's bubblewrap"
     for bwrap in _bwrap_binaries():  # (where user namespaces are restricted, a system bwrap may be allowed)
         works, size, reason = _probe(bwrap)
         if works:
-            return Sandbox("bubblewrap", bwrap, size, mounts(root, hide), seed=_seed_folder())
+            return Sandbox("bubblewrap", bwrap, size, mounts(root, hide), seed=_seed_folder(), course=course)
     if require:
         raise RuntimeError(f"cannot sandbox the submissions: {reason}. Fix that, or pass --no-sandbox to grade "
                            "without one (only for work you trust).")
-    return Sandbox("none", reason=reason)
+    return Sandbox("none", reason=reason, course=course)

@@ -3,7 +3,10 @@
 `Worker` owns one sandboxed process; `SandboxTransport` is the `core.Transport` a check runs
 against. Every read has a deadline (the cell's and the notebook's) and a size bound; a worker that
 runs over its time is killed ("timeout"), one that dies, closes its pipe or sends what is not
-one JSON line is "crashed". After that the worker is gone and every later request fails the same
+one JSON line is "crashed". A reply is refused before it is decoded when it is longer than
+Limits.answer_bytes, holds more than Limits.answer_containers lists and objects or nests deeper
+than Limits.answer_depth (an honest worker sends an error of its own instead: see worker.py);
+output the grader has not asked for is never buffered beyond Limits.answer_bytes either. After that the worker is gone and every later request fails the same
 way, so the checks before keep their points and those after get the status.
 """
 from __future__ import annotations
@@ -18,9 +21,10 @@ import threading
 import time
 from pathlib import Path
 
-from mlp.exercises import core
+from mlp.exercises import contract, core
 
 from .sandbox import Limits, Sandbox
+from .submission import clean, json_shape
 
 WORKER = Path(__file__).resolve().with_name("worker.py")
 GRACE = 1.5            # seconds past the worker's own alarm before the grader kills it
@@ -53,6 +57,7 @@ class Worker:
             raise WorkerLost("crashed", f"the grader could not start a kernel ({error})") from None
         self.chunks: queue.Queue[bytes] = queue.Queue()
         self.buffer = b""
+        self.unread = 0  # bytes the pump has queued and _read not yet taken
         threading.Thread(target=self._pump, daemon=True).start()
         self.ask({"op": "start", "topic": topic}, START_SECONDS, budget=False)
 
@@ -63,6 +68,10 @@ class Worker:
             while True:
                 chunk = stream.read1(1 << 20)
                 if not chunk:
+                    break
+                self.unread += len(chunk)
+                if self.unread > 2 * self.limits.answer_bytes:  # nobody asked for this much: stop it here
+                    self.kill_process()
                     break
                 self.chunks.put(chunk)
                 if self.process.poll() is not None and not chunk:
@@ -82,7 +91,8 @@ class Worker:
             seconds = min(seconds, self.remaining())
             if seconds <= 0:
                 self._lose("timeout", f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
-        message = {**message, "seconds": seconds}
+        message = {**message, "seconds": seconds, "limit": self.limits.answer_bytes,
+                   "containers": self.limits.answer_containers}
         try:
             self.process.stdin.write(json.dumps(message).encode() + b"\n")
             self.process.stdin.flush()
@@ -94,7 +104,8 @@ class Worker:
         end = time.monotonic() + wait
         while b"\n" not in self.buffer:
             if len(self.buffer) > self.limits.answer_bytes:
-                self._lose("crashed", f"the kernel sent more than {self.limits.answer_bytes // 2**20} MB at once")
+                self._lose(contract.CRASHED, f"the kernel sent more than {self.limits.answer_bytes / 2**20:g} MB at "
+                                             "once, more than any answer of this course (refused unread)")
             left = end - time.monotonic()
             if left <= 0:
                 if budget and self.remaining() <= GRACE:
@@ -105,15 +116,23 @@ class Worker:
             except queue.Empty:
                 continue
             if not chunk:
-                self._lose("crashed", self._death())
+                self._lose(contract.CRASHED, self._death())
+            self.unread -= len(chunk)
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
+        if len(line) > self.limits.answer_bytes:
+            self._lose(contract.CRASHED, f"the kernel sent more than {self.limits.answer_bytes / 2**20:g} MB at once, "
+                                         "more than any answer of this course (refused unread)")
+        containers, depth = json_shape(line, self.limits.answer_containers)
+        if containers > self.limits.answer_containers or depth > self.limits.answer_depth:
+            self._lose(contract.CRASHED, f"the kernel's answer holds {containers:,} lists and objects nested "
+                                         f"{depth} deep, more than any answer of this course (refused unread)")
         try:
             reply = json.loads(line)
         except (ValueError, RecursionError):
-            self._lose("crashed", "the kernel's answer could not be read")
+            self._lose(contract.CRASHED, "the kernel's answer could not be read")
         if not isinstance(reply, dict):
-            self._lose("crashed", "the kernel's answer could not be read")
+            self._lose(contract.CRASHED, "the kernel's answer could not be read")
         return reply
 
     def _death(self) -> str:
@@ -135,7 +154,8 @@ class Worker:
         self.lost = WorkerLost(status, message)
         raise self.lost
 
-    def kill(self) -> None:
+    def kill_process(self) -> None:
+        """The worker and everything it started, at once (its session's process group)."""
         if self.process.poll() is None:
             try:
                 if os.name == "posix":
@@ -144,6 +164,9 @@ class Worker:
                     self.process.kill()
             except (ProcessLookupError, PermissionError, OSError):
                 self.process.kill()
+
+    def kill(self) -> None:
+        self.kill_process()
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -181,4 +204,5 @@ class SandboxTransport(core.Transport):
         if reply.get("timeout"):
             raise core.TransportError("timeout", f"your code ran longer than {self.seconds:g} s and was stopped: "
                                                  "look for a loop that never ends")
-        raise core.TransportError("crashed", f"the kernel could not run the check ({str(reply.get('fault'))[:200]})")
+        raise core.TransportError(contract.CRASHED, "the kernel could not run the check "
+                                                    f"({clean(str(reply.get('fault')))[:200]})")

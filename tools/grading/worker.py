@@ -7,7 +7,8 @@ anything of the submission runs (the student's prints go to /dev/null):
 
     grader -> worker   {"op": "start", "topic": "linear_regression"}
                        {"op": "cell", "source": "...", "seconds": 60}
-                       {"op": "call", "request": {...wire request...}, "seconds": 60}
+                       {"op": "call", "request": {...wire request...}, "seconds": 60, "limit": BYTES,
+                        "containers": N}     (a longer answer is replaced by an error: too large to check)
     worker -> grader   {"ready": true} / {"ran": {"error": "TypeError: ..." | null}}
                        {"answer": {...wire answer...}} / {"timeout": true} / {"fault": "..."}
 
@@ -188,10 +189,14 @@ def main(argv: list[str]) -> int:
                 finally:
                     disarm()
                 text = json.dumps({"answer": answer})
-                if len(text) > pristine_wire["MAX_BYTES"]:
+                limit = min(int(message.get("limit", 2**63)), pristine_wire["MAX_BYTES"])
+                containers = text.count("[") + text.count("{")
+                if len(text) > limit or containers > int(message.get("containers", 2**63)):
+                    size = (f"{len(text) / 2**20:.1f} MB of data" if len(text) > limit else
+                            f"{containers:,} lists and dicts")
                     text = json.dumps({"answer": {"error": {
                         "type": "ValueError", "traceback": "", "stub": None,
-                        "message": f"the value returned is too large to check ({len(text) / 2**20:.0f} MB of data)"}}})
+                        "message": f"the value returned is too large to check ({size}); an answer is far smaller"}}})
                 outbox.write(text.encode() + b"\n")
             else:
                 send({"fault": f"unknown operation {op!r}"})
