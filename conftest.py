@@ -8,13 +8,11 @@ so that one `pytest` run checks both and runs each notebook once:
   NotAttempted verdict naming the exercise): nbval alone cannot tell that a tagged cell raised.
 """
 import re
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tools"))
-from blas_env import pin_blas  # noqa: E402
+from tools.blas_env import pin_blas
 
+ROOT = Path(__file__).resolve().parent
 pin_blas()  # before any kernel starts: the stored outputs were made with the same BLAS kernels
 
 try:

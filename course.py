@@ -61,7 +61,7 @@ def lab(rest: list[str]) -> list[str]:
 COMMANDS = {
     "lab": (["lab"], [], lab),
     "test": (["lab", "test", "grading"], ["chromium"], lambda rest: [PYTHON, "-m", "pytest", *rest]),
-    "lectures": (["test"], [], lambda rest: [PYTHON, "tools/make_lectures.py", *rest]),
+    "lectures": (["test"], [], lambda rest: [PYTHON, "-m", "tools.make_lectures", *rest]),
     "site": (["site"], ["npm"], lambda rest: [PYTHON, "tools/site/build.py", *rest]),
     "present": (["lab"], [], lambda rest: [PYTHON, "tools/present.py", *rest]),
     "grade": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),

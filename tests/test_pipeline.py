@@ -9,11 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import make_lectures  # noqa: E402
+from mlp.exercises import contract
+from tools import make_lectures
 
-from mlp.exercises import contract  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 NAMES = [p.name for p in SOLUTIONS]

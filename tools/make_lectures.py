@@ -1,6 +1,6 @@
 """Generate the student notebooks lectures/NN_topic.ipynb from solutions/NN_topic.ipynb.
 
-    python3 course.py lectures            (or: python tools/make_lectures.py [--check])
+    python3 course.py lectures            (or, from the course's folder: python -m tools.make_lectures [--check])
 
 What changes on the way (nbgrader's markers, which teachers know):
 - In code cells, the lines from `### BEGIN SOLUTION Exercise 1.2` to `### END SOLUTION` become
@@ -51,7 +51,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from blas_env import pin_blas
+from tools.blas_env import pin_blas
 from IPython.core.inputtransformer2 import TransformerManager
 
 from mlp.exercises import contract
