@@ -15,7 +15,7 @@ A class that subclasses `Layer` explicitly and sets no params/grads (an activati
 A layer may also offer `backward_params(dz)`: the grads of `backward` without computing dE/dx,
 for the first layer of a network, whose input is data (`backward_params(model, dz)` below uses it
 when it is there, else `backward`). mlp's own layers derive from `ValidatedLayer`, which checks
-the input in `forward` and `backward` (shape, dtype, NaN), keeps it, and lets each layer write only
+the input in `forward` and `backward` (shape, dtype), keeps it, and lets each layer write only
 `_forward(x)` and `_backward(dz)`, the formula and its local gradient side by side. `ACTIVATIONS`
 is the one list of activation functions: `make_activation`, `fully_connected`, the explorers and
 the tests all read it.
@@ -54,7 +54,7 @@ class Layer(Protocol):
 class ValidatedLayer:
     """Base class of mlp's layers: checks what comes in, keeps it, and reports misuse clearly.
 
-    Subclasses implement `_forward(x)` (x already checked: a finite float batch of shape (N, n_in))
+    Subclasses implement `_forward(x)` (x already checked: a float batch of shape (N, n_in))
     and `_backward(dz)` (dz already checked: the shape of the last output); `self.input` and
     `self.output` hold the last forward's x and z. Layers you write yourself need none of this.
     """
@@ -69,8 +69,12 @@ class ValidatedLayer:
         self.output: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """ℓ(x; θ) for a batch x of shape (N, n_in); keeps x and the output for `backward`."""
-        x = _validate.finite(_validate.batch(x, "x", self.n_in, owner=type(self).__name__), "x")
+        """ℓ(x; θ) for a batch x of shape (N, n_in); keeps x and the output for `backward`.
+
+        NaN and infinity pass through as numpy computes them (a network checks its data for them once,
+        where they come in; inside it they mean that θ blew up, which training reports).
+        """
+        x = _validate.batch(x, "x", self.n_in, owner=type(self).__name__)
         self.input = x
         self.output = self._forward(x)
         return self.output

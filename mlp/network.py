@@ -74,21 +74,12 @@ class Sequential:
         return next((n for layer in reversed(self.layers) if (n := getattr(layer, "n_out", None)) is not None), None)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """N(x; θ): feed the batch x (N, n_in) through ℓ^1, …, ℓ^L (each of mlp's layers checks what it gets)."""
-        x = _validate.batch(x, "x", self.n_in, owner="the network")
+        """N(x; θ): feed the batch x (N, n_in), checked for shape and NaN, through ℓ^1, …, ℓ^L."""
+        x = _validate.finite(_validate.batch(x, "x", self.n_in, owner="the network"), "x")
         self._input_shapes = []  # for checking what layers of your own return from backward
         for i, layer in enumerate(self.layers):
             self._input_shapes.append(x.shape)
-            try:
-                out = layer.forward(x)
-            except ValueError:
-                if i == 0 or np.isfinite(x).all():
-                    raise
-                raise FloatingPointError(
-                    f"layer {i} ({type(layer).__name__}) got NaN or infinity from the layer before it: the network's "
-                    "parameters have blown up (NaN or huge), as after gradient descent with too large a step size τ"
-                ) from None
-            x = self._checked(i, layer, "forward", out, len(x))
+            x = self._checked(i, layer, "forward", layer.forward(x), len(x))
         self._output_shape = x.shape
         return x
 

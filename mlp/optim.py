@@ -130,7 +130,7 @@ class Descent:
         self.blowup = _validate.positive(blowup, "blowup")
         self.model, self.loss = model, loss
         self.symbol = getattr(loss, "symbol", "E")
-        # the data are checked here, so that NaN or infinity from the model later means θ blew up
+        # the data are checked once here: NaN or infinity in E later means that θ blew up
         X = _validate.finite(_validate.batch(X, "X", getattr(model, "n_in", None), owner="the model"), "X")
         self.X, self.y = X, y
         n = len(X)
@@ -208,10 +208,7 @@ class Descent:
         """E(θ(k)) and ∇E(θ(k)) on step k's batch, with the test for divergence."""
         X, y = self._next_batch()
         with np.errstate(over="ignore", invalid="ignore"):
-            try:
-                cost = self.loss.forward(self.model.forward(X), y)
-            except FloatingPointError:  # NaN or infinity inside the model, from finite data: θ blew up
-                cost = float("nan")
+            cost = self.loss.forward(self.model.forward(X), y)
             if not np.isfinite(cost) or (self.k and cost > self.blowup * max(self._costs[0], 1e-300)):
                 start = f", it started at {self.symbol} = {self._costs[0]:.3g}" if self.k else ""
                 self._diverged(f"{self.symbol} = {cost:.3g}{start}")

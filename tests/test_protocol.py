@@ -132,11 +132,12 @@ def test_a_layer_missing_members_is_refused_with_what_it_lacks():
         Sequential([NoGrads()])
 
 
-def test_nan_given_to_a_single_layer_is_refused():
+def test_nan_given_to_a_network_is_refused_and_a_single_layer_lets_it_through_as_numpy_does():
     x = np.array([[1.0, np.nan]])
+    with pytest.raises(ValueError, match=r"x contains NaN or infinity \(first at index \(0, 1\)"):
+        fully_connected([2, 3, 1], rng=0).forward(x)
     for layer in (ReLU(), Linear(2, 1, rng=0)):
-        with pytest.raises(ValueError, match=r"x contains NaN or infinity \(first at index \(0, 1\)"):
-            layer.forward(x)
+        assert np.isnan(layer.forward(x)).any()
 
 
 def test_training_a_single_layer_on_bad_data_blames_the_data_not_the_step_size():
@@ -257,13 +258,12 @@ def test_sequential_and_train_call_the_public_forward_and_backward_of_mlps_own_l
     assert calls == ["forward", "backward"] * 4
 
 
-def test_a_blown_up_network_is_named_as_such_and_trains_into_a_divergence_error():
+def test_a_network_that_overflows_inside_gives_nan_and_trains_into_a_divergence_error():
     net = fully_connected([2, 3, 3, 1], rng=0)
     net.layers[0].params["weight"][...] = 1e308
     X = np.full((4, 2), 10.0)
-    with pytest.raises(FloatingPointError, match=r"layer 1 \(ReLU\) got NaN or infinity from the layer before it: "
-                                                 r"the network's parameters have blown up"), np.errstate(over="ignore"):
-        net.forward(X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not np.isfinite(net.forward(X)).any()
     with pytest.raises(mlp.DivergenceError, match=r"diverged at step 0 \(E = nan\)"):
         mlp.train(net, mlp.SquaredError(), X, np.ones((4, 1)), 0.1, 3, progress=False)
 
