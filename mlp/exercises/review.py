@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib
 import inspect
+
+from .watch import resolve
 
 MAX_SOURCE = 100_000  # characters: an answer cell longer than this is not read
 MAX_DEPTH = 60        # nesting of the syntax tree (an honest answer stays under 30)
@@ -90,18 +91,10 @@ def _dunder(name: str) -> bool:
 
 def _resolve(dotted: str):
     """The object a dotted name names, imported here, in the grader (None if it names nothing)."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            value = importlib.import_module(".".join(parts[:cut]))
-        except Exception:
-            continue
-        for part in parts[cut:]:
-            value = getattr(value, part, None)
-            if value is None:
-                return None
-        return value
-    return None
+    try:
+        return resolve(dotted)
+    except Exception:  # ImportError, or a module that fails to import
+        return None
 
 
 class _Reader(ast.NodeVisitor):

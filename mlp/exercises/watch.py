@@ -17,7 +17,8 @@ from types import CodeType
 
 
 def resolve(dotted: str):
-    """The object a dotted name such as "mlp.layers.Sigmoid" or "mlp.graph" names (ImportError if none)."""
+    """The object a dotted name such as "mlp.layers.Sigmoid", "mlp.graph" or "numpy.linalg.solve" names
+    (ImportError if none)."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:
@@ -28,9 +29,9 @@ def resolve(dotted: str):
             try:
                 value = getattr(value, part)
             except AttributeError:
-                raise ImportError(f"{dotted!r} names nothing in mlp") from None
+                raise ImportError(f"{dotted!r} names nothing") from None
         return value
-    raise ImportError(f"{dotted!r} names nothing in mlp")
+    raise ImportError(f"{dotted!r} names nothing")
 
 
 def _functions(value) -> Iterator:
