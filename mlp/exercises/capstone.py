@@ -69,7 +69,8 @@ def _loop_setups(t):
            int(t.rng.integers(1000)), x, target, float(np.round(t.rng.uniform(0.05, 0.15), 3)), int(t.rng.integers(5, 10)))
 
 
-@exercise("6.1", "train_loop", answer=("mlp.optim.train", "mlp.train", "mlp.optim.GradientDescent"),
+@exercise("6.1", "train_loop",
+          answer=("mlp.optim.train", "mlp.train", "mlp.optim.GradientDescent", "mlp.optim.Descent"),
           uses=("mlp.SquaredError",), task="write the loop yourself: forward, loss, backward, step")
 def check_train_loop(t, train_loop):
     """train_loop(model, X, y, tau, num_steps) must train `model` in place by gradient descent on the mean
