@@ -1,20 +1,22 @@
-"""The checks of notebook 01 accept right answers, name the typical mistakes in wrong ones, and
-fail an answer hard-coded for the inputs a notebook run shows."""
-import sys
-from pathlib import Path
+"""The checks of notebook 01 accept right answers on every seed, name the typical mistakes in wrong
+ones on every seed, say so when an answer calls mlp's own implementation, and fail an answer
+hard-coded for the inputs a notebook run shows."""
+import importlib
+import re
 
 import numpy as np
 import pytest
 
 import mlp
-from mlp.exercises import ExerciseError
+from exercise_helpers import hard_coded
+from mlp.exercises import ExerciseError, watch
 from mlp.exercises.core import InProcess
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from exercise_helpers import hard_coded  # noqa: E402
 from mlp.exercises.linear_regression import (
     check_cost, check_design_matrix, check_gradient, check_predicted_change, check_solve_normal_equations,
 )
+from solution_sweep import failures, resolve, solution_answers, verdicts_at_once
+
+CHECKS = [check_design_matrix, check_cost, check_gradient, check_solve_normal_equations, check_predicted_change]
 
 
 def ones(X):
@@ -233,3 +235,137 @@ def test_predicted_change_check_accepts_a_difference_of_predictions():
 def test_predicted_change_check_names_the_mistake(wrong, message):
     with pytest.raises(ExerciseError, match=f"^Exercise 1.5: .*({message})"):
         check_predicted_change(wrong)
+
+
+# --- every named slip is told on every seed -------------------------------------------------------
+
+SLIPS = [
+    (check_design_matrix, "design_matrix", lambda X: X, "the column for the bias is missing"),
+    (check_design_matrix, "design_matrix", lambda X: np.hstack([ones(X), X]), "the column of ones comes first"),
+    (check_design_matrix, "design_matrix", lambda X: np.hstack([X, ones(X)]).T, "looks transposed"),
+    (check_cost, "cost", lambda A, y, theta: np.mean((A @ theta - y) ** 2), "mean of the squared errors"),
+    (check_cost, "cost", lambda A, y, theta: 0.5 * np.sum((A @ theta - y) ** 2), "half of E"),
+    (check_cost, "cost", lambda A, y, theta: np.linalg.norm(A @ theta - y), "length of the vector of errors"),
+    (check_cost, "cost", lambda A, y, theta: np.sum(A @ theta - y) ** 2, "squares the sum of the errors"),
+    (check_gradient, "gradient", lambda A, y, theta: A.T @ (A @ theta - y), "the factor 2 is missing"),
+    (check_gradient, "gradient", lambda A, y, theta: 2 * A.T @ (y - A @ theta), "the sign is wrong: "),
+    (check_gradient, "gradient", lambda A, y, theta: 2 * A.T @ (A @ theta - y) / len(y), "divided by N"),
+    (check_gradient, "gradient", lambda A, y, theta: 2 * A.T @ (A @ theta), "does not depend on the targets y"),
+    (check_solve_normal_equations, "solve_normal_equations", lambda A, y: -np.linalg.solve(A.T @ A, A.T @ y),
+     "wrong sign"),
+    (check_solve_normal_equations, "solve_normal_equations", lambda A, y: np.linalg.solve(A.T @ A, 2 * A.T @ y),
+     "is twice the θ"),
+    (check_solve_normal_equations, "solve_normal_equations", lambda A, y: A.T @ y, "the gradient does not vanish"),
+    (check_predicted_change, "predicted_change", lambda theta, i, delta: theta[i + 1] * delta, "numpy counts from 0"),
+    (check_predicted_change, "predicted_change", lambda theta, i, delta: theta[-1] * delta, "which is the bias"),
+    (check_predicted_change, "predicted_change", lambda theta, i, delta: -theta[i] * delta, "wrong sign"),
+    (check_predicted_change, "predicted_change", lambda theta, i, delta: theta[i], "ignores delta"),
+    (check_predicted_change, "predicted_change", lambda theta, i, delta: theta[i] * delta + theta[-1],
+     "includes the bias"),
+]
+
+
+@pytest.mark.parametrize("check, name, wrong, message", SLIPS, ids=lambda v: getattr(v, "number", None))
+def test_each_named_slip_is_told_on_every_seed(check, name, wrong, message, verdict):
+    for seed in range(40):
+        got = verdict(check, {name: wrong}, seed)
+        assert got.status == "failed" and message in got.message, (seed, got.message)
+
+
+# --- calling mlp's own implementation is seen ------------------------------------------------------
+
+add_bias_column = mlp.regression.add_bias_column  # a function object copied before the check runs
+
+
+@pytest.mark.parametrize("check, name, delegating, used", [
+    (check_design_matrix, "design_matrix", lambda X: mlp.regression.add_bias_column(X),
+     "mlp.regression.add_bias_column"),
+    (check_design_matrix, "design_matrix", lambda X: add_bias_column(X), "mlp.regression.add_bias_column"),
+    (check_cost, "cost", lambda A, y, theta: mlp.regression.cost(A[:, :-1], y, theta), "mlp.regression.cost"),
+    (check_cost, "cost", lambda A, y, theta: mlp.SquaredError().forward((A @ theta)[:, None], y[:, None]),
+     "mlp.losses.SquaredError"),
+    (check_gradient, "gradient", lambda A, y, theta: importlib.import_module("mlp.regression").gradient(
+        A[:, :-1], y, theta), "mlp.regression.gradient"),
+    (check_solve_normal_equations, "solve_normal_equations",
+     lambda A, y: mlp.regression.fit_least_squares(A[:, :-1], y), "mlp.regression.fit_least_squares"),
+])
+def test_an_answer_that_calls_mlps_own_implementation_is_told_so(check, name, delegating, used):
+    with pytest.raises(ExerciseError, match=re.escape(f"Exercise {check.number} uses {used}: the point is to {check.task}")):
+        check(delegating)
+
+
+def test_a_difference_of_mlps_predictions_is_an_allowed_answer_to_1_5(capsys):
+    check_predicted_change(lambda theta, i, delta: float(np.diff(mlp.regression.predict(
+        np.outer([0.0, delta], np.eye(len(theta) - 1)[i]), theta))[0]))
+    assert capsys.readouterr().out.startswith("✔ Exercise 1.5")
+
+
+# --- float32, and shapes that do not fit -------------------------------------------------------------
+
+def in_float32(function):
+    return lambda *args: function(*(np.asarray(a, dtype=np.float32) for a in args))
+
+
+@pytest.mark.parametrize("check, name, right", [
+    (check_cost, "cost", lambda A, y, theta: np.float16(np.sum((A @ theta - y) ** 2))),
+    (check_gradient, "gradient", in_float32(lambda A, y, theta: 2 * A.T @ (A @ theta - y))),
+    (check_solve_normal_equations, "solve_normal_equations", in_float32(lambda A, y: np.linalg.solve(A.T @ A, A.T @ y))),
+])
+def test_a_right_answer_computed_in_float32_is_told_to_compute_in_float64(check, name, right):
+    with pytest.raises(ExerciseError, match=r"returned float(16|32) numbers, .*Compute in float64") as raised:
+        check(right)
+    assert "set your gradient to zero" not in str(raised.value)
+
+
+@pytest.mark.parametrize("check, name, wrong", [
+    (check_cost, "cost", lambda A, y, theta: np.sum((A.T @ theta - y) ** 2)),
+    (check_gradient, "gradient", lambda A, y, theta: 2 * A @ (A @ theta - y)),
+    (check_solve_normal_equations, "solve_normal_equations", lambda A, y: np.linalg.solve(A.T @ A, y)),
+    (check_solve_normal_equations, "solve_normal_equations", lambda A, y: np.linalg.solve(A @ A.T, A.T @ y)),
+])
+def test_a_shape_bug_is_told_with_the_shapes_of_the_inputs(check, name, wrong):
+    with pytest.raises(ExerciseError, match=r"two shapes in your code do not fit together\. Here A has shape "
+                                            r"\(\d+, \d\), y has shape \(\d+,\)") as raised:
+        check(wrong)
+    assert "gufunc" not in str(raised.value) and "operand" not in str(raised.value)
+
+
+# --- the notebook's own solutions: many seeds, several students at once, no answer object called ----
+
+SOLUTION = solution_answers("01_linear_regression")
+
+
+def test_the_solutions_pass_on_50_seeds():
+    assert failures(CHECKS, SOLUTION, range(50)) == []
+
+
+@pytest.mark.grading
+def test_the_solutions_pass_on_3000_seeds():
+    assert failures(CHECKS, SOLUTION, range(50, 3050)) == []
+
+
+def test_several_students_at_once_get_the_verdicts_they_get_alone():
+    wrong = {"design_matrix": lambda X: np.hstack([ones(X), X]), "cost": lambda A, y, theta: np.sum(A @ theta - y),
+             "gradient": lambda A, y, theta: A.T @ (A @ theta - y), "solve_normal_equations": lambda A, y: A.T @ y,
+             "predicted_change": lambda theta, i, delta: theta[i + 1] * delta}
+    jobs = [(check, {name: answers[name] for name in check.targets}, seed)
+            for seed in range(4) for check in CHECKS for answers in (SOLUTION, wrong)]
+    alone = [(v.status, v.message) for v in (check.check(InProcess(objects), seed) for check, objects, seed in jobs)]
+    assert verdicts_at_once(jobs) == alone
+    assert [status for status, _ in alone] == ["passed", "failed"] * (len(jobs) // 2)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_every_exercise_declares_its_answer_uses_and_task(check):
+    assert check.task
+    assert check.answer or check.number == "1.5"  # nothing in mlp computes 1.5's change of a prediction
+    for name in check.answer + check.uses:
+        assert resolve(name), name
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_no_check_calls_its_answer_anywhere_in_the_kernel(check):
+    """Not only the student's call: the check body's own expected values never come from the answer."""
+    with watch.watching(check.answer) as used:
+        assert check.check(InProcess({name: SOLUTION[name] for name in check.targets}), 7).passed
+    assert used == []
