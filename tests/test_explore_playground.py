@@ -1,5 +1,6 @@
 """The training playground without a browser: its steps are mlp.train's, its controls change its picture."""
 import asyncio
+import html
 from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib
@@ -11,7 +12,7 @@ import pytest  # noqa: E402
 
 import mlp  # noqa: E402
 from mlp.explore.playground import DATASETS, Playground, load_dataset, make_network, target_surface  # noqa: E402
-from mlp.explore.training import Player, StepBudget, Trainer  # noqa: E402
+from mlp.explore.training import Player, StepBudget, advance  # noqa: E402
 
 
 def run_loop(scenario):
@@ -21,10 +22,11 @@ def run_loop(scenario):
         return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
-def trained_by_mlp(dataset, sizes, activation, tau, steps, seed=0):
-    data = load_dataset(dataset)
+def trained_by_mlp(dataset, sizes, activation, tau, steps, seed=0, batch_size=None, test_fraction=0.2, data_seed=0):
+    data = load_dataset(dataset, test_fraction, 0.1, data_seed)
     model = make_network(sizes, activation, seed)
-    history = mlp.train(model, mlp.SquaredError("mean"), data.X, data.y, tau, steps, progress=False)
+    history = mlp.train(model, mlp.SquaredError("mean"), data.X, data.y, tau, steps, progress=False,
+                        batch_size=batch_size, rng=data_seed)
     return model, history
 
 
@@ -36,37 +38,44 @@ def test_the_state_after_n_steps_is_mlp_trains_theta_n(dataset, sizes, activatio
     playground.step(7)
     playground.step(30)
     model, history = trained_by_mlp(dataset, sizes, activation, 0.05, 37)
-    assert playground.trainer.k == 37
+    assert playground.run.k == 37
     for name, theta in model.params.items():
-        np.testing.assert_array_equal(playground.model.params[name], theta)   # bit for bit: the same arithmetic
-    np.testing.assert_array_equal(playground.trainer.costs, history.costs)
+        np.testing.assert_array_equal(playground.run.model.params[name], theta)   # bit for bit: the same arithmetic
+    np.testing.assert_array_equal(playground.run.descent.costs, history.costs)
     assert playground.frame()["k"] == 37 and playground.frame()["costs"][-1] == history.costs[-1]
 
 
-def test_the_trainer_takes_any_loss_and_keeps_going_after_many_steps():
+@pytest.mark.parametrize("batch_size", [1, 16])
+def test_minibatches_are_mlp_trains_own(batch_size):
+    playground = Playground(dataset="xor", layers=1, width=6, tau=0.05, batch_size=batch_size, data_seed=3)
+    playground.step(40)
+    model, history = trained_by_mlp("xor", [2, 6, 1], "tanh", 0.05, 40, batch_size=batch_size, data_seed=3)
+    for name, theta in model.params.items():
+        np.testing.assert_array_equal(playground.run.model.params[name], theta)
+    np.testing.assert_array_equal(playground.run.descent.costs, history.costs)
+    assert f"batches of B = {batch_size}" in playground.status.value or playground.show() or \
+        f"batches of B = {batch_size}" in playground.status.value
+
+
+def test_advance_stops_at_a_divergence_with_its_message():
     x, y = mlp.data.make_regression_1d(40, rng=3)
-    a, b = mlp.fully_connected([1, 5, 1], rng=1), mlp.fully_connected([1, 5, 1], rng=1)
-    trainer = Trainer(a, x, y, 1e-3, loss=mlp.SquaredError("sum"))
-    for _ in range(5):
-        trainer.advance(500)   # past the first cost buffer (1024 entries)
-    history = mlp.train(b, mlp.SquaredError("sum"), x, y, 1e-3, 2500, progress=False)
-    np.testing.assert_array_equal(trainer.costs, history.costs)
-    np.testing.assert_array_equal(a.params["0.weight"], b.params["0.weight"])
-    trainer.tau = 2e-3
-    assert trainer.tau == 2e-3 and trainer.symbol == "E"
+    descent = mlp.optim.Descent(mlp.fully_connected([1, 5, 1], rng=1), mlp.SquaredError("sum"), x, y, 5.0)
+    message = advance(descent, 100)
+    assert message == str(descent.error) and descent.k < 100
+    assert advance(mlp.optim.Descent(mlp.fully_connected([1, 5, 1], rng=1), mlp.SquaredError("mean"), x, y, 1e-3), 5) is None
 
 
 def test_reset_goes_back_to_theta_0_at_step_0():
     playground = Playground(tau=0.1)
-    start = {name: p.copy() for name, p in playground.model.params.items()}
+    start = {name: p.copy() for name, p in playground.run.model.params.items()}
     first = playground.image.value
     playground.step(50)
     assert playground.image.value == first          # stepping alone draws nothing new
     playground.show()
     assert playground.image.value != first
     playground.reset()
-    assert playground.trainer.k == 0 and len(playground.trainer.costs) == 1
-    for name, p in playground.model.params.items():
+    assert playground.run.k == 0 and len(playground.run.descent.costs) == 1
+    for name, p in playground.run.model.params.items():
         np.testing.assert_array_equal(p, start[name])
     assert playground.image.value == first          # the very same picture as at the start
 
@@ -74,8 +83,8 @@ def test_reset_goes_back_to_theta_0_at_step_0():
 def test_divergence_stops_training_with_mlps_message():
     playground = Playground(dataset="wine", layers=1, width=8, tau=3.0)
     playground.step(5000)
-    k = playground.trainer.k
-    assert k < 5000 and playground.trainer.error is not None
+    k = playground.run.k
+    assert k < 5000 and playground.run.error is not None
     with pytest.raises(mlp.DivergenceError) as raised:
         trained_by_mlp("wine", [2, 8, 1], "tanh", 3.0, 5000)
     assert playground.message == str(raised.value)                   # the same words as mlp.train's
@@ -84,18 +93,19 @@ def test_divergence_stops_training_with_mlps_message():
     assert "DivergenceError" in playground.status.value and f"step k = {k:,}" in playground.status.value
     assert playground.buttons["play"].disabled and playground.buttons["step"].disabled
     playground.controls["tau"].value = 0.1                           # a smaller τ starts again from θ(0)
-    assert playground.trainer.k == 0 and playground.trainer.error is None and not playground.buttons["step"].disabled
+    assert playground.run.k == 0 and playground.run.error is None and not playground.buttons["step"].disabled
 
 
 def test_step_takes_one_gradient_step_and_shows_it():
     playground = Playground()
     playground.buttons["step"].click()
     playground.buttons["step"].click()
-    assert playground.trainer.k == 2
+    assert playground.run.k == 2
     assert playground.header_numbers[0].get_text() == "2" and "<b>step k = 2</b>" in playground.status.value
 
 
-CHANGES = [("dataset", "xor"), ("layers", 2), ("width", 5), ("activation", "relu"), ("tau", 0.5)]
+CHANGES = [("dataset", "xor"), ("layers", 2), ("width", 5), ("activation", "relu"), ("tau", 0.5), ("batch_size", 4),
+           ("test_fraction", 0.4), ("noise", 0.5), ("show_test", True), ("edges", "gradients")]
 
 
 @pytest.mark.parametrize("name, value", CHANGES, ids=[c[0] for c in CHANGES])
@@ -111,6 +121,8 @@ def test_every_control_changes_the_pictures_data_and_pixels(name, value):
     assert (playground.view.rgb() != pixels).any(), f"moving {name} changed no pixel"
     if name == "tau":
         assert after["k"] == 20 and after["tau"] == 0.5    # τ applies to the next steps; the run goes on
+    elif name in ("show_test", "edges"):
+        assert after["k"] == 20                             # only what is shown changes
     else:
         assert after["k"] == 0                              # a new network starts at step 0
 
@@ -128,27 +140,31 @@ def test_without_hidden_layers_width_and_activation_are_disabled():
     assert not playground.controls["width"].disabled
     playground.controls["layers"].value = 0
     assert playground.controls["width"].disabled and playground.controls["activation"].disabled
-    assert playground.sizes == [1, 1]
+    assert playground.run.sizes == [1, 1]
     assert "linear regression" in playground.diagram.ax.get_title() or playground.diagram.sizes == [1, 1]
 
 
 def test_every_data_set_trains_and_the_picture_shows_the_network_function():
     for key in DATASETS:
         playground = Playground(dataset=key, layers=1, width=4, tau=0.05)
-        start = playground.trainer.cost
+        start = playground.run.descent.cost()
         playground.step(200)
-        assert playground.trainer.cost < start, key
+        assert playground.run.descent.cost() < start, key
+        playground.show()
         frame = playground.frame()
-        data = load_dataset(key)
+        data = playground.run.data
         if data.dims == 1:
             np.testing.assert_array_equal(playground.curve.get_ydata(), playground.result["outputs"])
             assert frame["outputs"].shape == frame["grid"].shape
-        else:
+        elif data.dims == 2:
             shape = (playground.grid_points, playground.grid_points)
             assert frame["outputs"].shape == shape
             # the heat map's corner is N at the corner of the plotted inputs
             corner = np.array([[data.extent[0][0], data.extent[1][0]]])
-            assert frame["outputs"][0, 0] == pytest.approx(playground.model.forward(data.inputs(corner))[0, 0])
+            assert frame["outputs"][0, 0] == pytest.approx(playground.run.model.forward(data.inputs(corner))[0, 0])
+        else:  # concrete: the network's output at every training and test sample, against the target
+            np.testing.assert_array_equal(playground.predicted.get_xdata(), data.y[:, 0])
+            np.testing.assert_array_equal(playground.predicted.get_ydata(), frame["outputs"][0])
 
 
 def test_target_surfaces_are_seeded_and_plus_minus_one():
@@ -179,13 +195,13 @@ def test_play_trains_on_the_event_loop_and_pause_stops_it():
         assert playground.player.running and playground.buttons["play"].disabled
         await asyncio.sleep(0.5)
         playground.pause()
-        k, frames = playground.trainer.k, playground.player.frames
+        k, frames = playground.run.k, playground.player.frames
         await asyncio.sleep(0.2)
         return playground, k, frames
 
     playground, k, frames = run_loop(scenario)
     assert frames >= 3 and k > frames            # several pictures, several steps in each
-    assert playground.trainer.k == k             # paused: no step after Pause
+    assert playground.run.k == k             # paused: no step after Pause
     assert playground.header_numbers[0].get_text() == f"{k:,}" and f"step k = {k:,}" in playground.status.value
     assert not playground.buttons["play"].disabled and playground.buttons["pause"].disabled
 
@@ -217,8 +233,12 @@ def test_play_stops_by_itself_at_a_divergence():
         return playground
 
     playground = run_loop(scenario)
-    assert not playground.player.running and playground.trainer.error is not None
-    assert "diverged at step" in playground.diverged_text.get_text()
+    assert not playground.player.running and playground.run.error is not None
+    k = playground.run.k
+    assert f"diverged at step {k}:" in playground.diverged_text.get_text()
+    # the last frame sent its status line: the message, and the same step as the picture and mlp's message
+    assert "DivergenceError" in playground.status.value and f"<b>step k = {k:,}</b>" in playground.status.value
+    assert f"diverged at step {k} (" in playground.status.value and playground.header_numbers[0].get_text() == f"{k:,}"
 
 
 def test_play_outside_a_kernel_says_what_to_do():
@@ -255,6 +275,74 @@ def test_a_head_start_is_the_same_network_as_stepping_after_the_first_picture():
     ahead = Playground(dataset="sine", layers=1, width=4, steps=50)
     later = Playground(dataset="sine", layers=1, width=4)
     later.step(50)
-    assert ahead.trainer.k == later.trainer.k == 50
-    for name, theta in ahead.model.params.items():
-        np.testing.assert_array_equal(theta, later.model.params[name])
+    assert ahead.run.k == later.run.k == 50
+    for name, theta in ahead.run.model.params.items():
+        np.testing.assert_array_equal(theta, later.run.model.params[name])
+
+
+def test_the_line_of_code_makes_the_same_playground_at_the_same_step():
+    playground = Playground(dataset="ring", layers=2, width=5, activation="relu", tau=0.2, batch_size=32,
+                            test_fraction=0.3, noise=0.25, data_seed=2, seed=4)
+    playground.step(37)
+    playground.show()
+    line = playground.frame()["code"]
+    assert line in html.unescape(playground.code.value)
+    again = eval(line, {"Playground": Playground})
+    assert again.frame()["code"] == line and again.run.k == 37
+    for name, theta in playground.run.model.params.items():
+        np.testing.assert_array_equal(again.run.model.params[name], theta)
+    playground.controls["tau"].value = 0.05   # τ changed during the run: the line says what it retraces
+    assert "τ changed during the run" in playground.frame()["code"]
+
+
+def test_test_data_are_held_out_and_have_their_own_cost():
+    playground = Playground(dataset="sine", test_fraction=0.3)
+    data = playground.run.data
+    assert len(data.X) == 70 and len(data.X_test) == 30
+    assert not set(map(float, data.X[:, 0])) & set(map(float, data.X_test[:, 0]))
+    playground.step(100)
+    k, training, test = playground.frame()["checkpoints"][-1]
+    assert k == 100 and test == pytest.approx(float(np.mean((playground.run.model.forward(data.X_test) - data.y_test) ** 2)))
+    assert playground.test_line.get_visible() and "on the test data" in playground.status.value
+    playground.controls["test_fraction"].value = 0.0
+    assert not playground.test_line.get_visible() and playground.controls["show_test"].disabled
+
+
+def test_noise_and_new_data_change_the_data_and_noise_is_off_for_measured_data():
+    playground = Playground(dataset="xor", noise=0.0)
+    assert set(np.unique(playground.run.data.y)) <= {-1.0, 1.0}
+    playground.controls["noise"].value = 0.5
+    noisy = playground.run.data.y
+    assert np.std(noisy - np.sign(noisy)) > 0.2
+    playground.buttons["new_data"].click()
+    assert playground.data_seed == 1 and not np.array_equal(playground.run.data.X, load_dataset("xor", 0.2, 0.5, 0).X)
+    assert "data_seed=1" in playground.frame()["code"]
+    playground.controls["dataset"].value = "wine"
+    assert playground.controls["noise"].disabled
+
+
+def test_paused_the_edges_show_the_gradient_the_next_step_uses():
+    playground = Playground(dataset="xor", layers=1, width=4, steps=10)
+    playground.controls["edges"].value = "gradients"
+    gradient = playground.run.model.layers[0].grads["weight"]
+    np.testing.assert_array_equal(playground.frame()["gradients"][0], gradient)
+    before = playground.run.model.layers[0].params["weight"].copy()
+    playground.step(1)                       # the step goes exactly against the gradient shown
+    np.testing.assert_allclose(playground.run.model.layers[0].params["weight"], before - 0.1 * gradient)
+    assert "gradients ∂(E/N)/∂θ_w" in playground.ax_net.get_title()
+    widths = np.concatenate([np.atleast_1d(e.get_linewidth()) for e in playground.diagram.edges])
+    assert widths.max() > widths.min()
+
+
+@pytest.mark.parametrize("dataset", ["wine", "concrete"])
+def test_the_diagram_keeps_every_label_inside_its_part_of_the_figure(dataset):
+    playground = Playground(dataset=dataset, layers=3, width=9)
+    renderer = playground.view.canvas.get_renderer()
+    figure = playground.view.figure.bbox
+    right = playground.ax_fun.get_tightbbox(renderer).x0
+    texts = [t for t in playground.ax_net.texts if t.get_text()]
+    names = {t.get_text() for t in texts}
+    assert "N(x; θ)" in names and set(playground.run.data.input_names) <= names
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= figure.x0 and box.x1 <= min(figure.x1, right) and box.y0 >= figure.y0, text.get_text()

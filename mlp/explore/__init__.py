@@ -280,8 +280,8 @@ class Explorer:
         self.draw(result)
         return self.view.encode(format)
 
-    def show(self, moving: bool = False) -> None:
-        """Send the picture of `self.result`, then its status line (the picture never lags the text).
+    def show(self, moving: bool = False, status: bool = True) -> None:
+        """Send the picture of `self.result`, then (if `status`) its status line: the picture never lags the text.
 
         moving=True (a frame of live training) sends a JPEG, about ten times faster to encode than a PNG."""
         start = time.perf_counter()
@@ -290,7 +290,8 @@ class Explorer:
         with self.image.hold_sync():
             self.image.format = "jpeg" if moving else "png"
             self.image.value = picture
-        self.status.value = self.summary(self.result)
+        if status:
+            self.status.value = self.summary(self.result)
         self.last_render_seconds, self.last_send_seconds = drawn - start, time.perf_counter() - drawn
 
     def update(self, moved: frozenset[str] = frozenset()) -> None:

@@ -149,7 +149,7 @@ class ActivationExplorer(Explorer):
     def _advance(self, n: int) -> None:
         self.error = advance(self.descent, n) or self.error
         d = self.descent
-        self.result = self._state(d.model, d.X, d.y, **self.values(), k=len(d.costs) - 1, error=self.error)
+        self.result = self._state(d.model, d.X, d.y, **self.values(), k=d.k, error=self.error)
 
     def _frame(self) -> bool:
         n = min(self.budget.steps(), self.steps - self.descent.k)

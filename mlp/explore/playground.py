@@ -2,39 +2,43 @@
 
     from mlp.explore.playground import Playground
     Playground()                         # as the last expression of a notebook cell
-    Playground(dataset="xor", layers=2, width=6, activation="tanh", tau=0.3)
+    Playground(dataset="xor", layers=2, width=6, activation="tanh", tau=0.3, batch_size=16)
 
-Data: the 1-D targets of notebook 03 (`mlp.data.make_regression_1d`), two 2-D target surfaces fitted
-by regression (XOR and a ring, targets ±1), and the wine quality from two features (standardised
-alcohol and volatile acidity, `mlp.data.load_wine_quality`). The network is
-`mlp.fully_connected([inputs, width, …, width, 1], activation)`, seeded; the cost is the mean squared
-error E/N (`SquaredError("mean")`), so one step size τ suits every data set. Training is real: full-batch
-gradient descent with `mlp.GradientDescent` (`mlp.explore.training.Trainer`, step for step what
-`mlp.train` does), as many steps per frame as take about 12 ms, and every picture shows the
-network at the step k it names: its diagram with the current weights, its function on the data,
-E(θ(k))/N on a log axis.
+Data: the 1-D targets of notebook 03 (`mlp.data.make_regression_1d`), two 2-D target surfaces (XOR and
+a ring, targets ±1, plus noise), the wine quality from two features (standardised alcohol and volatile
+acidity) and the concrete strength from its eight inputs (`mlp.data.load_concrete`, strength in
+units of 10 MPa). A share `test_fraction` of the samples is held out as test data; `noise` is the
+standard deviation of the noise on the synthetic targets; `data_seed` draws them (and the split).
+The network is `mlp.fully_connected([inputs, width, …, width, 1], activation)`, seeded; the cost is
+the mean squared error E/N (`SquaredError("mean")`), so one step size τ suits every data set.
+Training is real: `mlp.optim.Descent`, full batch or minibatches of `batch_size`, step for step
+what `mlp.train` does; as many steps per frame as take about 8 ms, and every picture shows the
+network at the step k it names: its diagram (weights, or the gradient the next step uses), its
+function on the data, the training and test cost on a log axis. `code()` is the line that makes
+this playground again, at this step.
 """
 from __future__ import annotations
 
 import html
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
 import ipywidgets as widgets
 import matplotlib
 import matplotlib.ticker
 import numpy as np
+from matplotlib.transforms import Bbox
 
 from .. import data as mlp_data
 from ..layers import ACTIVATIONS, Linear
 from ..losses import SquaredError
 from ..network import fully_connected
-from ..optim import DivergenceError
+from ..optim import Descent
 from ..plots import NetworkDiagram
-from . import Explorer, control_class
-from .training import Player, StepBudget, Trainer
+from . import Explorer
+from .training import Player, StepBudget, advance
 
 DATASETS = {  # key -> the menu's label
     "sine": "1-D: y = sin(2x)",
@@ -43,25 +47,32 @@ DATASETS = {  # key -> the menu's label
     "xor": "2-D: XOR, y = +1 where x₁·x₂ > 0, else −1",
     "ring": "2-D: ring, y = +1 where 1 < ‖x‖ < 2, else −1",
     "wine": "wine: quality from alcohol and volatile acidity",
+    "concrete": "concrete: strength from its 8 ingredients and age",
 }
+SYNTHETIC = ("sine", "abs", "step", "xor", "ring")  # the data sets whose noise can be chosen
 WINE_FEATURES = ("alcohol", "volatile acidity")
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, "all")  # the menu; "all" is full batch (batch_size=None)
 
 
 @dataclass(frozen=True)
 class PlaygroundData:
-    """One data set of the playground.
+    """One data set of the playground, split into training and test samples.
 
-    X (N, d) are the network's inputs (standardised for the wine), y (N, 1) the targets; shown (N, d)
-    the inputs in the units the axes show (the wine's own units), extent ((lo, hi) per input, in
-    those units), mean and std turn shown units into network inputs. y_limits bound the plotted
-    outputs or the colours; truth is (x, f(x)) without noise for a 1-D target, else None.
+    X (N, d), y (N, 1): the training samples (network inputs: standardised for the real data, with the
+    training samples' statistics); X_test, y_test the held-out ones (possibly none). shown and
+    shown_test: the inputs in the units the axes show; extent ((lo, hi) per shown input); mean and
+    std turn shown units into network inputs. y_limits bound the plotted outputs or the colours;
+    truth is (x, f(x)) without noise for a 1-D target, else None.
     """
 
     key: str
     label: str
     X: np.ndarray
     y: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
     shown: np.ndarray
+    shown_test: np.ndarray
     input_names: tuple[str, ...]
     axis_labels: tuple[str, ...]
     extent: tuple[tuple[float, float], ...]
@@ -98,31 +109,55 @@ def target_surface(kind: str, n: int = 240, rng=0) -> tuple[np.ndarray, np.ndarr
     return X, np.where(inside, 1.0, -1.0)[:, None]
 
 
-@lru_cache(maxsize=None)
-def load_dataset(key: str) -> PlaygroundData:
-    """The playground's data set `key` (one of DATASETS), built once."""
+def _split(n: int, test_fraction: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and the test samples: a seeded shuffle, round(test_fraction · n) held out."""
+    order = np.random.default_rng(rng).permutation(n)
+    n_test = int(round(test_fraction * n))
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+@lru_cache(maxsize=32)
+def load_dataset(key: str, test_fraction: float = 0.0, noise: float = 0.1, data_seed: int = 0) -> PlaygroundData:
+    """The playground's data set `key` (one of DATASETS), drawn with `data_seed` and split, built once.
+
+    noise: standard deviation of Gaussian noise on the synthetic targets (ignored for wine and concrete).
+    """
     if key not in DATASETS:
         raise ValueError(f"unknown data set {key!r}: choose one of {', '.join(map(repr, DATASETS))}")
-    label = DATASETS[key]
+    if not 0 <= test_fraction < 1:
+        raise ValueError(f"test_fraction must be at least 0 and below 1, got {test_fraction!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be 0 or more, got {noise!r}")
+    label, rng = DATASETS[key], np.random.default_rng(data_seed)
     if key in ("sine", "abs", "step"):
-        x, y = mlp_data.make_regression_1d(80, noise=0.1, rng=0, kind=key)
+        x, y = mlp_data.make_regression_1d(100, noise=noise, rng=rng, kind=key)
         grid, f = mlp_data.make_regression_1d(400, noise=0.0, rng=1, kind=key)
-        return PlaygroundData(key, label, x, y, x, ("x",), ("input x (dimensionless)",), ((-4.0, 4.0),),
-                              (float(y.min()) - 0.7, float(y.max()) + 0.7), "output (dimensionless)",
-                              np.zeros(1), np.ones(1), (grid[:, 0], f[:, 0]))
+        train, test = _split(len(x), test_fraction, rng)
+        return PlaygroundData(key, label, x[train], y[train], x[test], y[test], x[train], x[test], ("x",),
+                              ("input x (dimensionless)",), ((-4.0, 4.0),), (-1.7 - noise, 1.7 + noise),
+                              "output (dimensionless)", np.zeros(1), np.ones(1), (grid[:, 0], f[:, 0]))
     if key in ("xor", "ring"):
-        X, y = target_surface(key)
-        return PlaygroundData(key, label, X, y, X, ("$x_1$", "$x_2$"),
+        X, y = target_surface(key, n=300, rng=rng)
+        y = y + noise * rng.standard_normal(y.shape)
+        train, test = _split(len(X), test_fraction, rng)
+        return PlaygroundData(key, label, X[train], y[train], X[test], y[test], X[train], X[test], ("$x_1$", "$x_2$"),
                               ("input $x_1$ (dimensionless)", "input $x_2$ (dimensionless)"),
-                              ((-3.0, 3.0), (-3.0, 3.0)), (-1.5, 1.5), "N(x; θ) and target y",
-                              np.zeros(2), np.ones(2))
-    wine = mlp_data.load_wine_quality()
-    shown = np.stack([wine.feature(name) for name in WINE_FEATURES], axis=1)
-    X, mean, std = mlp_data.standardize(shown)
+                              ((-3.0, 3.0), (-3.0, 3.0)), (-1.5, 1.5), "N(x; θ) and target y", np.zeros(2), np.ones(2))
+    if key == "wine":
+        wine = mlp_data.load_wine_quality()
+        shown, y = np.stack([wine.feature(name) for name in WINE_FEATURES], axis=1), wine.y[:, None]
+        names, labels = ("alcohol", "volatile\nacidity"), tuple(wine.label(name) for name in WINE_FEATURES)
+        y_limits, target = (3.0, 8.0), "quality [score 0–10]"
+    else:
+        concrete = mlp_data.load_concrete()
+        shown, y = concrete.X, concrete.y[:, None] / 10
+        names, labels = concrete.feature_names, tuple(concrete.label(n) for n in concrete.feature_names)
+        y_limits, target = (0.0, 9.0), "compressive strength [10 MPa]"
+    train, test = _split(len(shown), test_fraction, rng)
+    X, X_test, mean, std = mlp_data.standardize(shown[train], shown[test])
     extent = tuple((float(c.min()), float(c.max())) for c in shown.T)
-    return PlaygroundData(key, label, X, wine.y[:, None], shown, ("alcohol", "volatile\nacidity"),
-                          tuple(wine.label(name) for name in WINE_FEATURES), extent, (3.0, 8.0),
-                          "quality [score 0–10]", mean, std)
+    return PlaygroundData(key, label, X, y[train], X_test, y[test], shown[train], shown[test], names, labels, extent,
+                          y_limits, target, mean, std)
 
 
 def make_network(sizes: list[int], activation: str, seed: int = 0):
@@ -147,12 +182,125 @@ def _nice_horizon(k: int) -> int:
     return horizon
 
 
-class Playground(Explorer):
-    """Data set, hidden layers (0–4), width (1–16), activation, step size τ; Play, Pause, Step, Reset.
+@dataclass(frozen=True)
+class Settings:
+    """Everything that makes a playground's run: the data, the network, the descent (what `code()` writes out)."""
 
-    The logic needs no browser: `configure(...)` builds the seeded network for the controls' values,
-    `step(n)` takes n gradient steps (the Trainer's `advance`), `reset()` goes back to θ(0), and
-    `frame()` returns the data of the picture at the current step (what `draw` puts on screen).
+    dataset: str = "sine"
+    layers: int = 1
+    width: int = 8
+    activation: str = "tanh"
+    tau: float = 0.1
+    batch_size: int | None = None
+    test_fraction: float = 0.2
+    noise: float = 0.1
+    data_seed: int = 0
+    seed: int = 0
+
+    def code(self, steps: int = 0) -> str:
+        """The line that makes this playground again, `steps` steps into training."""
+        args = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"Playground({args}, steps={steps})"
+
+
+class Run:
+    """One training run of the playground (no widgets): its data, its seeded network and its `Descent`.
+
+    `advance(n)` takes n steps (a divergence stops it, `error` keeps mlp's message); the model holds θ(k)
+    (after a divergence at step k, the θ(k) that blew up); every `checkpoint()` records
+    (k, E(θ(k))/N on all training samples, on the test samples).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = s = settings
+        self.data = load_dataset(s.dataset, s.test_fraction, s.noise, s.data_seed)
+        self.sizes = [self.data.dims] + [s.width] * s.layers + [1]
+        self.model = make_network(self.sizes, s.activation, s.seed)
+        self.loss = SquaredError("mean")
+        self.descent = Descent(self.model, self.loss, self.data.X, self.data.y, s.tau, batch_size=s.batch_size,
+                               rng=s.data_seed)
+        self.error: str | None = None
+        self.tau_changed = False  # τ was changed during the run (code() then retraces it with the last τ)
+        self.checkpoints: list[tuple[int, float, float]] = []
+        self.checkpoint()
+
+    @property
+    def k(self) -> int:
+        return self.descent.k
+
+    @property
+    def full_batch(self) -> bool:
+        return self.descent.batch_size >= len(self.data.X)
+
+    def set_tau(self, tau: float) -> None:
+        self.descent.step_size = tau
+        self.tau_changed = self.tau_changed or (self.k > 0 and tau != self.settings.tau)
+
+    def advance(self, n: int) -> None:
+        self.error = advance(self.descent, n) or self.error
+        self.checkpoint()
+
+    def cost(self, X: np.ndarray, y: np.ndarray) -> float:
+        """E(θ(k))/N on the samples (X, y) (NaN for none, or if θ blew up)."""
+        if not len(X):
+            return float("nan")
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                return SquaredError("mean").forward(self.model.forward(X), y)
+            except FloatingPointError:
+                return float("nan")
+
+    def checkpoint(self) -> None:
+        """Record (k, training cost, test cost) now (the training cost of all samples, also with minibatches)."""
+        if self.checkpoints and self.checkpoints[-1][0] == self.k:
+            return
+        known = self.full_batch and self.error is None  # Descent's E(θ(k)) is that of all training samples
+        train = self.descent.cost() if known else self.cost(self.data.X, self.data.y)
+        self.checkpoints.append((self.k, train, self.cost(self.data.X_test, self.data.y_test)))
+
+    def code(self) -> str:
+        """The line that makes this run again at step k (say so if τ changed on the way)."""
+        settings = replace(self.settings, tau=self.descent.step_size)
+        line = settings.code(self.k)
+        return line + ("  # τ changed during the run: this trains with the last τ from the start" if self.tau_changed else "")
+
+    def frame(self, grid_points: int) -> dict:
+        """What the picture shows now: the step k, the costs so far, the weights, their gradients, the network function.
+
+        Keys: dataset, sizes, activation, tau, batch_size, k, costs (E(θ(0)) … E(θ(k)) / N of each step's batch),
+        checkpoints ((k, training, test), ...), weights and gradients (θ_w^i and the ∇E the next step uses, copies),
+        grid and outputs (1-D: N on the grid (G,); 2-D: on a G × G grid of the shown inputs; concrete: N at the
+        training and at the test samples), error, code.
+        """
+        d = self.data
+        with np.errstate(over="ignore", invalid="ignore"):
+            if d.dims == 1:
+                grid = np.linspace(*d.extent[0], 400)
+                outputs = self.model.forward(d.inputs(grid[:, None]))[:, 0]
+            elif d.dims == 2:
+                g1 = np.linspace(*d.extent[0], grid_points)
+                g2 = np.linspace(*d.extent[1], grid_points)
+                grid = np.stack(np.meshgrid(g1, g2), axis=-1).reshape(-1, 2)
+                outputs = self.model.forward(d.inputs(grid))[:, 0].reshape(grid_points, grid_points)
+            else:
+                grid = None
+                outputs = (self.model.forward(d.X)[:, 0], self.model.forward(d.X_test)[:, 0] if len(d.X_test) else np.empty(0))
+        linears = [layer for layer in self.model.layers if isinstance(layer, Linear)]
+        return {"dataset": d.key, "sizes": list(self.sizes), "activation": self.settings.activation,
+                "tau": self.descent.step_size, "batch_size": self.settings.batch_size, "k": self.k,
+                "costs": self.descent.costs.copy(), "checkpoints": list(self.checkpoints),
+                "weights": [layer.params["weight"].copy() for layer in linears],
+                "gradients": [layer.grads["weight"].copy() for layer in linears],
+                "grid": grid, "outputs": outputs, "error": self.error, "code": self.code()}
+
+
+class Playground(Explorer):
+    """Data set, hidden layers (0–4), width (1–16), activation, step size τ, batch size, test share, noise, what
+    the edges show; Play, Pause, Step, Reset, New data; the settings as one line of code.
+
+    The logic needs no browser: a `Run` holds the data, the network and the descent for the settings;
+    `step(n)` takes n gradient steps, `reset()` goes back to θ(0), `frame()` is the picture's data now,
+    and `compute(**values)` the picture's data of a fresh run of these settings after `steps` steps.
     """
 
     title = "Training playground"
@@ -163,13 +311,17 @@ class Playground(Explorer):
     fps = 30.0
     grid_points = 56            # per axis of the 2-D heat map
     most_points_drawn = 1500    # of the cost curve
+    status_period = 0.25        # seconds: while playing, the status line is sent at most this often (the picture shows k)
 
     def __init__(self, dataset: str = "sine", layers: int = 1, width: int = 8, activation: str = "tanh",
-                 tau: float = 0.1, seed: int = 0, steps: int = 0) -> None:
+                 tau: float = 0.1, batch_size: int | None = None, test_fraction: float = 0.2, noise: float = 0.1,
+                 data_seed: int = 0, seed: int = 0, steps: int = 0) -> None:
         """`steps`: gradient steps taken before the first picture (a head start, e.g. for a saved notebook)."""
-        style = {"description_width": "initial"}
         if dataset not in DATASETS:
             raise ValueError(f"unknown data set {dataset!r}: choose one of {', '.join(map(repr, DATASETS))}")
+        if batch_size is not None and batch_size not in BATCH_SIZES:
+            raise ValueError(f"batch_size must be None (full batch) or one of {BATCH_SIZES[:-1]}, got {batch_size!r}")
+        style = {"description_width": "initial"}
         controls = {
             "dataset": widgets.Dropdown(options=[(label, key) for key, label in DATASETS.items()], value=dataset,
                                         description="data", style=style, layout=widgets.Layout(width="360px")),
@@ -179,28 +331,44 @@ class Playground(Explorer):
                                           readout_format=".3g", style=style),
             "layers": widgets.IntSlider(value=layers, min=0, max=4, description="hidden layers", style=style),
             "width": widgets.IntSlider(value=width, min=1, max=16, description="width", style=style),
+            "batch_size": widgets.SelectionSlider(options=[(str(b), b) for b in BATCH_SIZES],
+                                                  value="all" if batch_size is None else batch_size,
+                                                  description="batch size B", style=style),
+            "test_fraction": widgets.FloatSlider(value=test_fraction, min=0.0, max=0.5, step=0.1, readout_format=".0%",
+                                                 description="test data", style=style),
+            "noise": widgets.FloatSlider(value=noise, min=0.0, max=1.0, step=0.05, description="noise", style=style),
+            "show_test": widgets.Checkbox(value=False, description="show test data", indent=False,
+                                          layout=widgets.Layout(width="130px")),
+            "edges": widgets.ToggleButtons(options=[("weights θ_w", "weights"), ("gradients ∂(E/N)/∂θ_w", "gradients")],
+                                           value="weights", description="edges", style=style),
         }
+        self.data_seed = data_seed
         self.seed = seed
         self.buttons = {}
         for name, icon, tip in (("play", "play", "train: gradient steps, about 30 pictures a second"),
                                 ("pause", "pause", "stop training"),
                                 ("step", "step-forward", "one gradient step"),
-                                ("reset", "undo", "back to the start θ(0), k = 0")):
-            button = widgets.Button(description=name.capitalize(), icon=icon, tooltip=tip,
-                                    layout=widgets.Layout(width="90px"))
-            button.add_class(f"mlp-button-{name}")
+                                ("reset", "undo", "back to the start θ(0), k = 0"),
+                                ("new_data", "random", "draw new data (and a new split into training and test data)")):
+            button = widgets.Button(description=name.replace("_", " ").capitalize(), icon=icon, tooltip=tip,
+                                    layout=widgets.Layout(width="100px"))
+            button.add_class(f"mlp-button-{name.replace('_', '-')}")
             self.buttons[name] = button
         self.player = Player(self._frame, fps=self.fps)
         self.budget = StepBudget(seconds=0.008)
-        self.message = ""
-        self.configure(dataset=dataset, layers=layers, width=width, activation=activation, tau=tau)
-        if steps:
-            self.step(steps)
-        super().__init__(controls, rows=[["dataset", "activation", "tau"], ["layers", "width"]],
-                         extra=[widgets.HBox(list(self.buttons.values()))])
+        self.run = Run(self._settings(dataset=dataset, layers=layers, width=width, activation=activation, tau=tau,
+                                      batch_size="all" if batch_size is None else batch_size,
+                                      test_fraction=test_fraction, noise=noise))
+        self.run.advance(steps)
+        self.code = widgets.HTML()
+        self.code.add_class("mlp-playground-code")
+        self._status_sent = 0.0
+        super().__init__(controls, rows=[["dataset", "activation", "tau"], ["layers", "width", "batch_size"],
+                                         ["test_fraction", "noise", "show_test"], ["edges"]],
+                         extra=[widgets.HBox(list(self.buttons.values())), self.code])
         self.widget.add_class("mlp-playground")
         for name, action in (("play", self.play), ("pause", self.pause), ("step", self.step_button),
-                             ("reset", self.reset)):
+                             ("reset", self.reset), ("new_data", self.new_data)):
             self.on_click(self.buttons[name], action)
         for other in list(Playground._instances):  # e.g. the playground of a cell run again, no longer on screen
             other.pause()
@@ -209,89 +377,86 @@ class Playground(Explorer):
 
     # --- the logic (no browser needed) ---------------------------------------------------------
 
-    def configure(self, dataset: str, layers: int, width: int, activation: str, tau: float) -> None:
-        """A new seeded network for these settings, at step k = 0."""
-        self.data = load_dataset(dataset)
-        self.activation = activation
-        self.sizes = [self.data.dims] + [width] * layers + [1]
-        self.model = make_network(self.sizes, activation, self.seed)
-        self.trainer = Trainer(self.model, self.data.X, self.data.y, tau, loss=SquaredError("mean"))
+    def _settings(self, dataset, layers, width, activation, tau, batch_size, test_fraction, noise, **_) -> Settings:
+        return Settings(dataset, layers, width, activation, tau, None if batch_size == "all" else batch_size,
+                        round(test_fraction, 2), round(noise, 2), self.data_seed, self.seed)
+
+    def compute(self, steps: int = 0, **values) -> dict:
+        """The picture's data for these control values: a fresh run after `steps` gradient steps (nothing shown changes)."""
+        run = Run(self._settings(**values))
+        run.advance(steps)
+        return {**run.frame(self.grid_points), "edges": values["edges"], "show_test": values["show_test"]}
 
     def step(self, n: int = 1) -> None:
         """n gradient steps; a divergence stops training and its message is kept for the status line."""
-        try:
-            self.trainer.advance(n)
-        except DivergenceError as error:
-            self.message = str(error)
+        self.run.advance(n)
+
+    def frame(self) -> dict:
+        """The picture's data now (`Run.frame`'s, and what the edges show, and whether the test data are shown)."""
+        values = self.values() if hasattr(self, "controls") else {"edges": "weights", "show_test": False}
+        return {**self.run.frame(self.grid_points), "edges": values["edges"], "show_test": values["show_test"]}
+
+    @property
+    def message(self) -> str:
+        return self.run.error or ""
 
     def reset(self) -> None:
         """Back to θ(0) of the same network (training paused)."""
         self.pause()
-        self.trainer.reset()
-        self.message = ""
+        self.run = Run(self.run.settings)
         self._enable()
         self.show()
 
-    def frame(self) -> dict:
-        """What the picture shows now: the step k, the costs so far, the weights and the network function.
-
-        Keys: dataset, sizes, activation, tau, k, costs (E(θ(0)) … E(θ(k)) / N), weights (θ_w^i, copies),
-        grid and outputs (1-D: N on the grid (G,); 2-D: on a G × G grid of the shown inputs), error.
-        """
-        d = self.data
-        if d.dims == 1:
-            grid = np.linspace(*d.extent[0], 400)
-            with np.errstate(over="ignore", invalid="ignore"):
-                outputs = self.model.forward(d.inputs(grid[:, None]))[:, 0]
-        else:
-            g1 = np.linspace(*d.extent[0], self.grid_points)
-            g2 = np.linspace(*d.extent[1], self.grid_points)
-            grid = np.stack(np.meshgrid(g1, g2), axis=-1).reshape(-1, 2)
-            with np.errstate(over="ignore", invalid="ignore"):
-                outputs = self.model.forward(d.inputs(grid))[:, 0].reshape(self.grid_points, self.grid_points)
-        weights = [layer.params["weight"].copy() for layer in self.model.layers if isinstance(layer, Linear)]
-        return {"dataset": d.key, "sizes": list(self.sizes), "activation": self.activation, "tau": self.trainer.tau,
-                "k": self.trainer.k, "costs": self.trainer.costs.copy(), "weights": weights, "grid": grid,
-                "outputs": outputs, "error": self.message or None}
+    def new_data(self) -> None:
+        """New data: the next data seed (a new draw of the synthetic data, a new split), from θ(0)."""
+        self.pause()
+        self.data_seed += 1
+        self.run = Run(self._settings(**self.values()))
+        self._enable()
+        self.show()
 
     # --- the controls -------------------------------------------------------------------------
 
     def update(self, moved: frozenset[str] = frozenset()) -> None:
-        """Controls moved: τ applies to the next steps; any other control starts a new network at k = 0."""
+        """Controls moved: τ applies to the next steps (a new run after a divergence); the view's controls only
+        redraw; any other control starts a new network at k = 0."""
         values = self.values()
-        if moved == {"tau"}:
-            self.trainer.tau = values["tau"]
-            if self.trainer.error is not None:  # a new τ after a divergence: start again with it
-                self.trainer.reset()
-                self.message = ""
-        elif moved:
-            self.configure(**values)
-            self.message = ""
+        if moved <= {"show_test", "edges"}:
+            pass
+        elif moved <= {"tau", "show_test", "edges"}:
+            self.run.set_tau(values["tau"])
+            if self.run.error is not None:  # a new τ after a divergence: start again with it
+                self.run = Run(self._settings(**values))
+        else:
+            self.run = Run(self._settings(**values))
         self._enable()
         self.show()
 
     def _enable(self) -> None:
-        """Width and activation mean nothing without hidden layers; Play and Step nothing after a divergence."""
+        """Controls that mean nothing now are off: width and activation without hidden layers, noise for
+        measured data, show test data without test data, Play and Step after a divergence."""
         if not hasattr(self, "controls"):
             return
         hidden = self.controls["layers"].value > 0
         self.controls["width"].disabled = not hidden
         self.controls["activation"].disabled = not hidden
-        diverged = self.trainer.error is not None
+        self.controls["noise"].disabled = self.controls["dataset"].value not in SYNTHETIC
+        self.controls["show_test"].disabled = self.controls["test_fraction"].value == 0
+        diverged = self.run.error is not None
         self.buttons["play"].disabled = diverged or self.player.running
         self.buttons["step"].disabled = diverged
         self.buttons["pause"].disabled = not self.player.running
 
     def play(self) -> None:
         """Train and show about `fps` pictures a second until Pause (needs a running Jupyter kernel)."""
-        if self.trainer.error is not None:
+        if self.run.error is not None:
             return
         for other in list(Playground._instances):  # one playground trains at a time: they share the kernel
             if other is not self:
                 other.pause()
         if not self.player.start():
-            self.message = "Play needs a running Jupyter kernel (an asyncio loop); Step works anywhere."
             self.show()
+            self.status.value += "<br>Play needs a running Jupyter kernel (an asyncio loop); Step works anywhere."
             return
         self._enable()
 
@@ -300,7 +465,7 @@ class Playground(Explorer):
         self.player.stop()
         self._enable()
         if was_playing:
-            self.show()  # the still picture as a sharp PNG
+            self.show()  # the still picture as a sharp PNG, and its status line
 
     def step_button(self) -> None:
         """One gradient step (pauses first)."""
@@ -316,7 +481,11 @@ class Playground(Explorer):
         self.step(n)
         trained = time.perf_counter()
         self.budget.measured(n, trained - start)
-        if self.player.running and time.perf_counter() - self.player.started > self.longest_play:
+        if self.run.error is not None:  # the last frame: a sharp picture and the status line with the message
+            self.player.task = None
+            self.show()
+            return False
+        if time.perf_counter() - self.player.started > self.longest_play:
             self.player.task = None
             self.show()
             self.status.value += (f" &nbsp;|&nbsp; paused after {self.longest_play / 60:.0f} minutes of play: "
@@ -324,42 +493,19 @@ class Playground(Explorer):
             return False
         self.show(moving=True)
         self.frame_seconds = {"train": trained - start, "draw": self.last_render_seconds, "send": self.last_send_seconds}
-        if self.trainer.error is not None:
-            self.player.task = None
-            self._enable()
-            return False
         return True
 
-    status_period = 0.25  # seconds: while playing, the status line is sent at most this often (the picture shows k)
-
     def show(self, moving: bool = False) -> None:
-        """The picture and status line of the current step (and the buttons that make sense now)."""
+        """The picture and status line of the current step (while playing, the status line at most every
+        `status_period` seconds; a still picture always sends it)."""
         self.result = self.frame()
         self._enable()
-        if not moving:
-            super().show()
-            self._status_sent = time.perf_counter()
-            return
-        start = time.perf_counter()
-        picture = self.render(self.result, "jpeg")
-        drawn = time.perf_counter()
-        with self.image.hold_sync():
-            self.image.format = "jpeg"
-            self.image.value = picture
-        if drawn - getattr(self, "_status_sent", 0.0) >= self.status_period:
-            self.status.value = self.summary(self.result)
-            self._status_sent = drawn
-        self.last_render_seconds, self.last_send_seconds = drawn - start, time.perf_counter() - drawn
-
-    def compute(self, **values) -> dict:
-        """The picture's data for these settings at k = 0 (a fresh network; the playground's own state is kept)."""
-        keep = (self.data, self.activation, self.sizes, self.model, self.trainer, self.message)
-        try:
-            self.configure(**values)
-            self.message = ""
-            return self.frame()
-        finally:
-            self.data, self.activation, self.sizes, self.model, self.trainer, self.message = keep
+        now = time.perf_counter()
+        status = not moving or now - self._status_sent >= self.status_period
+        if status:
+            self._status_sent = now
+            self.code.value = f"<code style='user-select: all'>{html.escape(self.result['code'])}</code>"
+        super().show(moving=moving, status=status)
 
     # --- the picture --------------------------------------------------------------------------
 
@@ -379,12 +525,17 @@ class Playground(Explorer):
         self.diagram = None
         ax = self.ax_cost
         (self.cost_line,) = ax.plot([], [], color="tab:blue", lw=1.5)
+        (self.train_line,) = ax.plot([], [], color="tab:blue", lw=1.5, label="training, all samples")
+        (self.test_line,) = ax.plot([], [], ".--", color="tab:orange", lw=1.5, ms=3, label="test")
         (self.cost_dot,) = ax.plot([], [], "o", color="tab:blue", ms=4)
+        self.cost_key = ax.text(0.98, 0.97, "", transform=ax.transAxes, fontsize=7, ha="right", va="top",
+                                bbox=dict(facecolor="white", edgecolor="0.8", alpha=0.9, pad=2))
         self.diverged_text = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                      color="tab:red", fontsize=13, weight="bold")
-        self.view.animate(self.cost_line, self.cost_dot, self.diverged_text)
+        self.view.animate(self.cost_line, self.train_line, self.test_line, self.cost_dot, self.cost_key,
+                          self.diverged_text)
         ax.set_yscale("log")
-        ax.set_title("Training cost, mean squared error")
+        ax.set_title("Cost: mean squared error")
         ax.set_xlabel("gradient step k")
         ax.set_ylabel("E(θ(k)) / N  (log scale)")
         ax.grid(True, which="major", color="0.9")
@@ -393,35 +544,42 @@ class Playground(Explorer):
         self._limits = None
 
     def _draw_network(self, result: dict) -> None:
-        key = (tuple(result["sizes"]), result["activation"], result["dataset"])
+        key = (tuple(result["sizes"]), result["activation"], result["dataset"], result["edges"])
         self.view.track(self.ax_net, key)
+        edges = result["gradients"] if key[3] == "gradients" else result["weights"]
         if key == self._drawn_net:
-            self.diagram.update(result["weights"])
+            self.diagram.update(edges)
             return
         if self.diagram is not None:
             self.view.forget(*self.diagram.edges)
         self.ax_net.clear()
-        names = list(self.data.input_names)
-        self.diagram = NetworkDiagram(self.ax_net, self.model, max_neurons=8, input_names=names)
-        self.ax_net.set_title(f"Network {result['sizes']}: edges are its weights θ_w at step k (blue +, orange −)",
-                              fontsize=9)
-        self.diagram.update(result["weights"])
+        self.diagram = NetworkDiagram(self.ax_net, result["sizes"], max_neurons=8,
+                                      input_names=list(self.run.data.input_names))
+        what = "gradients ∂(E/N)/∂θ_w" if key[3] == "gradients" else "weights θ_w"
+        self.ax_net.set_title(f"Network {result['sizes']}, edges: {what}\nat step k (blue +, orange −)", fontsize=9)
+        fit_texts(self.ax_net, self.view.canvas.get_renderer())
+        self.diagram.update(edges)
         self.view.animate(*self.diagram.edges)
         self._drawn_net = key
 
     def _draw_function(self, result: dict) -> None:
-        d = self.data
-        self.view.track(self.ax_fun, d.key)
-        self.view.track(self.ax_bar, d.key)
-        if d.key != self._drawn_data:
+        d = self.run.data
+        show_test = result["show_test"] and len(d.X_test) > 0
+        version = (id(d), show_test)
+        self.view.track(self.ax_fun, version)
+        self.view.track(self.ax_bar, version)
+        if version != self._drawn_data:
             for artist in getattr(self, "_function_artists", []):
                 self.view.forget(artist)
             self.ax_fun.clear()
             self.ax_bar.clear()
             ax = self.ax_fun
+            test_style = dict(marker="o", mfc="none", mec="tab:orange", mew=1.0, ls="none", zorder=3)
             if d.dims == 1:
                 ax.axvspan(-3, 3, color="0.94", zorder=0, label="where the data are")
-                ax.scatter(d.X[:, 0], d.y[:, 0], s=10, color="0.35", zorder=2, label="training data")
+                ax.plot(d.shown[:, 0], d.y[:, 0], "o", ms=3, color="0.35", zorder=2, label="training data")
+                if show_test:
+                    ax.plot(d.shown_test[:, 0], d.y_test[:, 0], ms=4, label="test data", **test_style)
                 ax.plot(*d.truth, "--", color="0.35", lw=1, zorder=2, label="target without noise")
                 (self.curve,) = ax.plot([], [], color="tab:red", lw=2, zorder=3, label="network N(x; θ(k))")
                 self._function_artists = [self.view.animate(self.curve)]
@@ -431,7 +589,8 @@ class Playground(Explorer):
                 ax.set_ylabel(d.target_label)
                 ax.legend(loc="upper left", fontsize=7, ncols=2, frameon=True, framealpha=0.9)
                 self.ax_bar.set_visible(False)
-            else:
+                title = "Network function N(x; θ(k)) and the data"
+            elif d.dims == 2:
                 cmap = "viridis" if d.key == "wine" else "RdBu_r"
                 (x0, x1), (y0, y1) = d.extent
                 self.surface = ax.imshow(np.zeros((2, 2)), extent=(x0, x1, y0, y1), origin="lower", aspect="auto",
@@ -440,9 +599,13 @@ class Playground(Explorer):
                 norm = matplotlib.colors.Normalize(*d.y_limits)
                 colours = matplotlib.colormaps[cmap]
                 size, edge = (2.5, 0.25) if d.key == "wine" else (4.0, 0.5)
-                self.points = [ax.plot(*d.shown[d.y[:, 0] == value].T, "o", ms=size, mfc=colours(norm(value)),
-                                       mec="black", mew=edge, zorder=2)[0] for value in np.unique(d.y[:, 0])]
-                self._function_artists = [self.view.animate(self.surface)] + [self.view.animate(p) for p in self.points]
+                values = np.round(d.y[:, 0], 1)
+                for value in np.unique(values):
+                    ax.plot(*d.shown[values == value].T, "o", ms=size, mfc=colours(norm(value)), mec="black", mew=edge,
+                            zorder=2)
+                if show_test:
+                    ax.plot(*d.shown_test.T, ms=size + 1.5, **test_style)
+                self._function_artists = [self.view.animate(self.surface)]
                 ax.set_xlim(x0, x1)
                 ax.set_ylim(y0, y1)
                 ax.set_xlabel(d.axis_labels[0])
@@ -451,22 +614,43 @@ class Playground(Explorer):
                 colorbar = self.ax_bar.figure.colorbar(self.surface, cax=self.ax_bar)
                 colorbar.set_label(d.target_label, fontsize=8)
                 self.ax_bar.tick_params(labelsize=8)
-            ax.set_title("Network function N(x; θ(k)) and the data" if d.dims == 1 else
-                         "N(x; θ(k)) (colours) and the data (dots)")
-            self._drawn_data = d.key
+                title = "N(x; θ(k)) (colours) and the data (dots" + (", test: rings)" if show_test else ")")
+            else:  # more inputs than a picture has axes: prediction against target
+                lo, hi = d.y_limits
+                ax.plot([lo, hi], [lo, hi], "--", color="0.35", lw=1, zorder=1, label="N(x; θ) = y")
+                (self.predicted,) = ax.plot([], [], "o", ms=2.5, color="tab:blue", alpha=0.6, zorder=2,
+                                            label="training data")
+                (self.predicted_test,) = ax.plot([], [], ms=3.5, label="test data", **test_style)
+                self.predicted_test.set_visible(show_test)
+                self._function_artists = [self.view.animate(self.predicted), self.view.animate(self.predicted_test)]
+                ax.set_xlim(lo, hi)
+                ax.set_ylim(lo, hi)
+                ax.set_xlabel(f"measured y: {d.target_label}")
+                ax.set_ylabel("network N(x; θ(k)) [10 MPa]")
+                ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
+                self.ax_bar.set_visible(False)
+                title = "Network output against the measured target"
+            ax.set_title(title)
+            self._drawn_data = version
         if d.dims == 1:
             self.curve.set_data(result["grid"], result["outputs"])
-        else:
+        elif d.dims == 2:
             self.surface.set_data(result["outputs"])
+        else:
+            train, test = result["outputs"]
+            self.predicted.set_data(d.y[:, 0], train)
+            self.predicted_test.set_data(d.y_test[:, 0], test)
 
     def _draw_costs(self, result: dict) -> None:
         costs, k = result["costs"], result["k"]
-        finite = costs[np.isfinite(costs) & (costs > 0)]
+        checkpoints = np.array(result["checkpoints"], dtype=float).reshape(-1, 3)
+        seen = np.concatenate([costs, checkpoints[:, 1:].ravel()])
+        finite = seen[np.isfinite(seen) & (seen > 0)]
         low = float(finite.min()) if len(finite) else 1.0
         high = float(finite.max()) if len(finite) else 1.0
         horizon = _nice_horizon(max(k, 1))
         limits = self._limits
-        if limits is None or result["k"] == 0 or horizon != limits[0] or low < limits[1] or high > limits[2]:
+        if limits is None or k == 0 or horizon != limits[0] or low < limits[1] or high > limits[2]:
             bottom = 10.0 ** np.floor(np.log10(low) - 2) if limits is None or k == 0 else min(limits[1], 10.0 ** np.floor(np.log10(low) - 1))
             top = 10.0 ** np.ceil(np.log10(high) + 0.3) if limits is None or k == 0 else max(limits[2], 10.0 ** np.ceil(np.log10(high) + 0.3))
             if self._limits != (horizon, bottom, top):
@@ -477,15 +661,26 @@ class Playground(Explorer):
         n = len(costs)
         index = np.arange(n) if n <= self.most_points_drawn else \
             np.unique(np.linspace(0, n - 1, self.most_points_drawn).astype(int))
+        batches = result["batch_size"] is not None and result["batch_size"] < len(self.run.data.X)
         self.cost_line.set_data(index, costs[index])
+        self.cost_line.set_alpha(0.35 if batches else 1.0)
+        self.cost_line.set_label(f"training, each step's batch of {result['batch_size']}" if batches else "training")
+        self.train_line.set_data(checkpoints[:, 0], checkpoints[:, 1])
+        self.train_line.set_visible(batches)
+        self.test_line.set_data(checkpoints[:, 0], checkpoints[:, 2])
+        self.test_line.set_visible(len(self.run.data.X_test) > 0)
         self.cost_dot.set_data(index[-1:], costs[index[-1:]])
+        shown = [line for line in (self.cost_line, self.train_line, self.test_line) if line.get_visible()]
+        self.cost_key.set_text("\n".join(f"{'- -' if line.get_linestyle() == '--' else '—'} {line.get_label()}"
+                                          for line in shown))
         self.diverged_text.set_text(f"diverged at step {k}:\nτ = {result['tau']:.3g} is too large" if result["error"] else "")
 
     def draw(self, result: dict) -> None:
         self._draw_network(result)
         self._draw_function(result)
         self._draw_costs(result)
-        cost = f"{result['costs'][-1]:.4g}" if len(result["costs"]) else "—"
+        training = result["checkpoints"][-1][1]
+        cost = f"{training:.4g}" if np.isfinite(training) else "—"
         if not self._header_placed:  # each number just right of its label, measured once
             renderer = self.view.canvas.get_renderer()
             for label, number in zip(self.header_labels, self.header_numbers):
@@ -497,12 +692,14 @@ class Playground(Explorer):
             number.set_color("tab:red" if result["error"] else "black")
 
     def summary(self, result: dict) -> str:
-        k, costs = result["k"], result["costs"]
-        if len(costs):
-            text = (f"<b>step k = {k:,}</b>: E(θ(k))/N = <b>{costs[-1]:.4g}</b> (at k = 0: {costs[0]:.4g}), "
-                    f"τ = {result['tau']:.3g}, network {result['sizes']}")
-        else:
-            text = f"<b>step k = {k:,}</b>"
+        k, checkpoints = result["k"], result["checkpoints"]
+        _, training, test = checkpoints[-1]
+        text = (f"<b>step k = {k:,}</b>: E(θ(k))/N = <b>{training:.4g}</b> on the training data "
+                f"(at k = 0: {checkpoints[0][1]:.4g})")
+        if np.isfinite(test):
+            text += f", <b>{test:.4g}</b> on the test data"
+        batch = "full batch" if result["batch_size"] is None else f"batches of B = {result['batch_size']}"
+        text += f"; τ = {result['tau']:.3g}, {batch}, network {result['sizes']}"
         if self.player.running:
             times = getattr(self, "frame_seconds", None)
             text += f" &nbsp;|&nbsp; training: {self.budget.steps()} steps per picture, {self.player.fps():.0f} pictures/s"
@@ -513,4 +710,27 @@ class Playground(Explorer):
         return text
 
 
-__all__ = ["DATASETS", "Playground", "PlaygroundData", "load_dataset", "make_network", "target_surface"]
+def fit_texts(ax, renderer, pad: float = 3.0) -> None:
+    """Widen the data limits of `ax` (equal aspect) until every text in it lies inside it.
+
+    Texts have a size in points, so the more the data units shrink, the more room they take: a few
+    rounds of measuring and widening settle it.
+    """
+    for _ in range(5):
+        box = ax.get_window_extent(renderer)
+        texts = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_text()]
+        if not texts:
+            return
+        need = Bbox.union(texts).padded(pad)
+        if need.x0 >= box.x0 and need.x1 <= box.x1 and need.y0 >= box.y0 and need.y1 <= box.y1:
+            return
+        to_data = ax.transData.inverted()
+        (x0, y0), (x1, y1) = to_data.transform([[min(need.x0, box.x0), min(need.y0, box.y0)],
+                                                [max(need.x1, box.x1), max(need.y1, box.y1)]])
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.apply_aspect()
+
+
+__all__ = ["DATASETS", "Playground", "PlaygroundData", "Run", "Settings", "load_dataset", "make_network",
+           "target_surface"]
