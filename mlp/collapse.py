@@ -3,7 +3,7 @@
     φ^2(φ^1(x)) = θ_w^2 (θ_w^1 x + θ_b^1) + θ_b^2 = (θ_w^2 θ_w^1) x + (θ_w^2 θ_b^1 + θ_b^2)
 
 and, layer by layer, the whole stack is x ↦ W x + b with W = θ_w^L ⋯ θ_w^1 and
-b = θ_w^L ⋯ θ_w^2 θ_b^1 + … + θ_w^L θ_b^{L−1} + θ_b^L. Its rank is at most the smallest width in the stack.
+b = θ_w^L ⋯ θ_w^2 θ_b^1 + … + θ_w^L θ_b^{L−1} + θ_b^L. rank_bound says how large the rank of W can be.
 """
 from __future__ import annotations
 

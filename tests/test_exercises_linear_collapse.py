@@ -1,19 +1,21 @@
-"""The checks of notebook 02 accept right answers, explain typical wrong ones in the student's own
-names, and fail an answer hard-coded for the inputs a notebook run shows."""
-import sys
-from pathlib import Path
+"""The checks of notebook 02 accept right answers on every seed, explain typical wrong ones in the
+student's own names, say so when an answer calls mlp's own implementation, and fail an answer
+hard-coded for the inputs a notebook run shows."""
+import importlib
+import re
 
 import numpy as np
 import pytest
 
 import mlp
+import exercise_helpers as helpers
 from mlp.collapse import collapse
-from mlp.exercises import ExerciseError
+from mlp.exercises import ExerciseError, watch
 from mlp.exercises.core import InProcess
 from mlp.exercises.linear_collapse import check_best_stack_cost, check_collapse_stack, check_max_rank
+from solution_sweep import failures, resolve, solution_answers, verdicts_at_once
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import exercise_helpers as helpers  # noqa: E402
+CHECKS = [check_collapse_stack, check_best_stack_cost, check_max_rank]
 
 
 def layers_of(stack):
@@ -44,7 +46,7 @@ def expanded(stack):
     return [W, b]
 
 
-@pytest.mark.parametrize("right", [loop, expanded, collapse])
+@pytest.mark.parametrize("right", [loop, expanded])
 def test_collapse_stack_accepts_right_answers(right, capsys):
     check_collapse_stack(right)
     assert capsys.readouterr().out.startswith("✔ Exercise 2.1: (W, b) reproduce every stack")
@@ -163,7 +165,8 @@ def test_best_stack_cost_explains_wrong_answers(wrong, message):
 
 # --- Exercise 2.3: max_rank ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("right", [min, lambda sizes: int(np.min(sizes)), lambda sizes: sorted(sizes)[0]])
+@pytest.mark.parametrize("right", [min, lambda sizes: int(np.min(sizes)), lambda sizes: sorted(sizes)[0],
+                                   lambda sizes: np.min(np.array(sizes, dtype=float)), lambda sizes: float(min(sizes))])
 def test_max_rank_accepts_the_smallest_width(right, capsys):
     check_max_rank(right)
     assert capsys.readouterr().out.startswith("✔ Exercise 2.3:")
@@ -175,7 +178,7 @@ def test_max_rank_accepts_the_smallest_width(right, capsys):
     (lambda sizes: min(sizes[:-1]) if len(sizes) > 2 else min(sizes), "leaves out the output width"),
     (max, "no product of weights of these shapes reaches that rank"),
     (lambda sizes: 1, "random weights of these shapes already give W a higher rank"),
-    (lambda sizes: float(min(sizes)), "should return a whole number"),
+    (lambda sizes: min(sizes) + 0.5, "should return a whole number"),
     (lambda sizes: None, "returned None"),
 ])
 def test_max_rank_explains_wrong_answers_in_the_students_names(wrong, message):
@@ -207,3 +210,94 @@ def test_an_answer_hard_coded_for_the_notebooks_inputs_fails_with_another_seed(c
     for seed in (12345, 777):
         assert not check.check(InProcess({name: hard_coded}), seed=seed).passed
 
+
+
+# --- every named slip is told on every seed -------------------------------------------------------
+
+SLIPS = [
+    (check_collapse_stack, "collapse_stack", wrong_order, "multiplies the weights in the wrong order"),
+    (check_collapse_stack, "collapse_stack", summed_biases, "adds up the biases as they are"),
+    (check_collapse_stack, "collapse_stack", last_bias_only, "only the last layer's bias"),
+    (check_collapse_stack, "collapse_stack", first_bias_lost, "misses the first layer's bias"),
+    (check_collapse_stack, "collapse_stack", transposed, "is the transpose of the stack's map"),
+    (check_best_stack_cost, "best_stack_cost", lambda X, y: best_cost(X, y) * len(X), "is the summed cost E"),
+    (check_best_stack_cost, "best_stack_cost", no_bias, "fit without a bias"),
+    (check_best_stack_cost, "best_stack_cost", lambda X, y: float(np.var(y)), "constant prediction"),
+    (check_max_rank, "max_rank", lambda sizes: min(sizes[1:-1]) if len(sizes) > 2 else min(sizes),
+     "the narrowest hidden width"),
+    (check_max_rank, "max_rank", lambda sizes: min(sizes[1:]), "leaves out the input width"),
+    (check_max_rank, "max_rank", max, "no product of weights of these shapes reaches that rank"),
+]
+
+
+@pytest.mark.parametrize("check, name, wrong, message", SLIPS)
+def test_each_named_slip_is_told_on_every_seed(check, name, wrong, message, verdict):
+    for seed in range(25):
+        got = verdict(check, {name: wrong}, seed)
+        assert got.status == "failed" and message in got.message, (seed, got.message)
+
+
+# --- calling mlp's own implementation is seen ------------------------------------------------------
+
+def probing(stack):
+    """(W, b) read off the stack's own forward pass at 0 and at the unit vectors: no composition by hand."""
+    n_0 = stack.layers[0].n_in
+    b = stack.forward(np.zeros((1, n_0)))[0]
+    return (stack.forward(np.eye(n_0)) - b).T, b
+
+
+@pytest.mark.parametrize("check, delegating, used", [
+    (check_collapse_stack, collapse, "mlp.collapse.collapse"),
+    (check_collapse_stack, lambda stack: importlib.import_module("mlp.collapse").collapse(stack.layers),
+     "mlp.collapse.collapse"),
+    (check_collapse_stack, probing, "mlp.layers.Linear._forward"),
+    (check_max_rank, lambda sizes: importlib.import_module("mlp.collapse").rank_bound(sizes), "mlp.collapse.rank_bound"),
+])
+def test_an_answer_that_calls_mlps_own_implementation_is_told_so(check, delegating, used):
+    with pytest.raises(ExerciseError, match=re.escape(f"Exercise {check.number} uses {used}: the point is to {check.task}")):
+        check(delegating)
+
+
+def test_probing_the_stack_is_otherwise_right(verdict):
+    """The probe would pass as a value: only the watcher tells it apart, which is why Linear._forward is an answer."""
+    assert verdict(check_collapse_stack, {"collapse_stack": probing}).status == "failed"
+    assert check_collapse_stack.check(InProcess({"collapse_stack": probing})).passed
+
+
+# --- the notebook's own solutions: many seeds, several students at once, no answer object called ----
+
+SOLUTION = solution_answers("02_linear_collapse")
+
+
+def test_the_solutions_pass_on_50_seeds():
+    assert failures(CHECKS, SOLUTION, range(50)) == []
+
+
+@pytest.mark.grading
+def test_the_solutions_pass_on_3000_seeds():
+    assert failures(CHECKS, SOLUTION, range(50, 3050)) == []
+
+
+def test_several_students_at_once_get_the_verdicts_they_get_alone():
+    wrong = {"collapse_stack": wrong_order, "best_stack_cost": no_bias, "max_rank": max}
+    jobs = [(check, {name: answers[name] for name in check.targets}, seed)
+            for seed in range(4) for check in CHECKS for answers in (SOLUTION, wrong)]
+    alone = [(v.status, v.message) for v in (check.check(InProcess(objects), seed) for check, objects, seed in jobs)]
+    assert verdicts_at_once(jobs) == alone
+    assert [status for status, _ in alone] == ["passed", "failed"] * (len(jobs) // 2)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_every_exercise_declares_its_answer_uses_and_task(check):
+    assert check.task
+    assert check.answer or check.number == "2.2"  # 2.2 is meant to use notebook 01's least squares
+    for name in check.answer + check.uses:
+        assert resolve(name), name
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.number)
+def test_no_check_calls_its_answer_anywhere_in_the_kernel(check):
+    """Not only the student's call: the check body and its scenario never run the answer's code."""
+    with watch.watching(check.answer) as used:
+        assert check.check(InProcess({name: SOLUTION[name] for name in check.targets}), 7).passed
+    assert used == []
