@@ -121,11 +121,11 @@ def test_two_live_explorers_draw_one_at_a_time_on_the_main_thread(kernel):
     state = json.loads(kernel.run(
         "import asyncio\nwhile activations.player.running:\n    await asyncio.sleep(0.05)\n"
         "print(json.dumps({'most': drawing['most'], 'threads': sorted(drawing['threads']), 'draws': drawing['draws'],"
-        " 'playground': [playground.sizes, playground.player.running],"
+        " 'playground': [playground.run.sizes, playground.player.running, 'nan' in playground.status.value],"
         " 'activation': [activations.values()['width'], activations.values()['layers'], activations.result['width'],"
         " activations.result['layers']]}))").strip().splitlines()[-1])
     assert state["draws"] > 20
     assert state["threads"] == ["MainThread"], f"explorers drew on {state['threads']}: matplotlib is not thread-safe"
     assert state["most"] == 1, "two pictures were drawn at the same time"
-    assert state["playground"] == [[1, 5, 5, 5, 1], False]
+    assert state["playground"] == [[1, 5, 5, 5, 1], False, False]  # paused, and no unwritten E(θ(k)) shown
     assert state["activation"] == [16, 2, 16, 2]
