@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import harness  # noqa: E402
 
 PLAYGROUNDS = {  # label -> Playground(...) arguments: cheap, medium and dear steps
-    "sine, 1 x 8 tanh (80 samples)": "dataset='sine', layers=1, width=8",
-    "xor, 2 x 8 tanh (240 samples)": "dataset='xor', layers=2, width=8",
-    "wine, 4 x 16 tanh (1,599 samples)": "dataset='wine', layers=4, width=16",
+    "sine, 1 x 8 tanh (80 training samples)": "dataset='sine', layers=1, width=8",
+    "xor, 2 x 8 tanh (240 training samples)": "dataset='xor', layers=2, width=8",
+    "wine, 4 x 16 tanh (1,279 training samples)": "dataset='wine', layers=4, width=16",
+    "concrete, 2 x 16 tanh, batches of 32 (824 training samples)": "dataset='concrete', layers=2, width=16, batch_size=32",
 }
 TARGETS = {"median_ms": 100.0, "fps": 20.0}
 

@@ -79,10 +79,6 @@ class FigureView:
             self.invalidate()  # the base must be drawn without this axes
         self._keys[ax] = key
 
-    def forget_versions(self, ax) -> None:
-        """Drop the kept bitmaps of `ax` (its unchanging artists were replaced)."""
-        self._regions = {k: v for k, v in self._regions.items() if k[0] is not ax}
-
     def invalidate(self) -> None:
         """Every kept bitmap is out of date: the next picture draws the whole figure."""
         self._base = None

@@ -129,3 +129,19 @@ def test_quick_moves_end_on_the_last_value(page, lab):
         assert handle.get_attribute("aria-valuenow") == value
         assert harness.status(explorer) == quick_status, f"{slider}: after quick moves the status line is not the last value's"
         assert harness.digest(explorer) == quick, f"{slider}: after quick moves the picture is not the last value's"
+
+
+def test_the_playground_gives_its_settings_as_code_and_draws_new_data(page, lab):
+    explorer = _open(page, lab, ["Playground"], "playground-code").first
+    code = explorer.locator(".mlp-playground-code")
+    assert code.inner_text().startswith("Playground(dataset='sine'") and "steps=0)" in code.inner_text()
+    first = harness.digest(explorer)
+    explorer.locator(".mlp-button-step").click()
+    page.wait_for_function("el => el.innerText.includes('steps=1)')", arg=code.element_handle(),
+                           timeout=RESPONSE_SECONDS * 1000)
+    explorer.locator(".mlp-button-new-data").click()
+    page.wait_for_function("el => el.innerText.includes('data_seed=1') && el.innerText.includes('steps=0)')",
+                           arg=code.element_handle(), timeout=RESPONSE_SECONDS * 1000)
+    harness.quiet(page, 0, 0.3)
+    assert harness.digest(explorer) != first, "New data drew the same picture"
+    assert _k(explorer) == 0
