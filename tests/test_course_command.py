@@ -108,7 +108,8 @@ def test_the_install_is_editable_and_prints_no_setuptools_banner(course, tmp_pat
         shutil.copyfile(ROOT / name, project / name)
     shutil.copyfile(ROOT / "mlp" / "data" / "README.md", project / "mlp" / "data" / "README.md")
     (project / "mlp" / "__init__.py").write_text("WHERE = 'the copy'\n")
-    done = course.install_editable(project, [], "--no-deps", "--prefix", str(tmp_path / "prefix"),
+    # --ignore-installed: without it pip uninstalls the course's own mlp-course from .venv (same name)
+    done = course.install_editable(project, [], "--no-deps", "--ignore-installed", "--prefix", str(tmp_path / "prefix"),
                                    capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     if done.returncode != 0 and ("No matching distribution" in output or "Could not find a version" in output):
