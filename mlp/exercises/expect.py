@@ -62,6 +62,8 @@ def slip(got, slips, rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
     """The hint of the first known mistake whose value `got` equals up to rounding, or None.
 
     slips: [(the value that mistake gives, or None where it gives none here, its hint), ...]
+    Call it only once `got` is known to be wrong: a slip that happens to give the right value here is
+    then never named.
     """
     return next((why for wrong, why in slips if wrong is not None and close(got, wrong, rtol, atol)), None)
 
@@ -97,7 +99,10 @@ def number(got, what: str) -> float:
 
 
 def integer(got, what: str) -> int:
-    """`got` as a whole number (int or numpy integer, not a float or bool), or Wrong."""
+    """`got` as a whole number: an int, a numpy integer, or a float with a whole value (3.0, as np.min or
+    np.ceil give); not a bool. Else Wrong."""
+    if isinstance(got, (float, np.floating)) and np.isfinite(got) and float(got).is_integer():
+        return int(got)
     if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
         returned(got, what)
         raise Wrong(f"{what} should return a whole number (an int), got {got!r}")
