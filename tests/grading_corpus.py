@@ -279,8 +279,10 @@ FRAME_WALK = """def design_matrix(X):
 RED_TEAM = {"json_patch": JSON_PATCH, "issubclass_patch": ISSUBCLASS_PATCH, "code_swap": CODE_SWAP,
             "del_repatch": DEL_REPATCH, "setprofile": SETPROFILE, "frame_walk": FRAME_WALK}
 
-# an honest-looking answer whose value is 64 MB of JSON: the worker says it is too large, the grader reads 1 MB at most
+# honest-looking answers whose value has too many lists to check: the worker says it is too large (the grader would
+# refuse it unread); the issue's [[]] * 16_000_000 (64 MB of JSON) is in benchmarks/bench_grading_hostile.py
 HUGE_LIST = "def solve_normal_equations(A, y):\n    return [[]] * 16_000_000\n"
+LONG_LIST = "def solve_normal_equations(A, y):\n    return [[]] * 100_000\n"
 # every answer cell right, then stalling (no import needed): each is stopped at Limits.answer_seconds
 SLEEPING = {name: RIGHT[name] + "\nfor _ in range(10**12):\n    pass\n" for name in ORDER}
 # text no encoder can write as it is: a lone surrogate in an exception's message (and in markdown: see crafted)
@@ -309,10 +311,10 @@ def crafted(kind: str) -> str:
         nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}] * 250_000
         nb["cells"][0]["cell_type"] = "code"
         return json.dumps(nb)
-    if kind == "many_cells":  # 1,900 cells of 3 KB that define functions: planned once each, quickly
+    if kind == "many_cells":  # 450 cells of 3 KB that define the exercises' functions: each parsed once at most
         nb = json.loads(nbformat.writes(submission({"design_matrix": RIGHT["design_matrix"]})))
         filler = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                   "source": f"def f{k}(x):\n" + "    x = x + 1\n" * 250} for k in range(1_900)]
+                   "source": f"def {ORDER[k % len(ORDER)]}_{k}(x):\n" + "    x = x + 1\n" * 250} for k in range(450)]
         nb["cells"] = filler + nb["cells"]
         return json.dumps(nb)
     if kind == "weird_cells":
@@ -369,7 +371,7 @@ def corpus(port: int, outside: list[str]) -> dict[str, tuple[object, dict[str, s
         "deep_json": (crafted("deep"), expect("unreadable")),
         "weird_cells": (crafted("weird_cells"), expect(N, design_matrix=P)),
         **{name: (submission({"design_matrix": source}), expect(N, **review)) for name, source in RED_TEAM.items()},
-        "huge_list": (submission({**ALL_RIGHT, "solve_normal_equations": HUGE_LIST}), expect(P, solve_normal_equations=F)),
+        "long_list": (submission({**ALL_RIGHT, "solve_normal_equations": LONG_LIST}), expect(P, solve_normal_equations=F)),
         "sleeping": (submission(SLEEPING), expect(P)),
         "surrogate_error": (submission({**ALL_RIGHT, "cost": SURROGATE_ERROR}), expect(P, cost=F)),
         "surrogates": (crafted("surrogates"), expect(N, design_matrix=P)),

@@ -104,7 +104,7 @@ def hostile_files(submissions: Path) -> dict[str, str | None]:
     (submissions / "linked_folder").symlink_to(submissions / "right")
     (submissions / LATIN1).mkdir()
     shutil.copy(ROOT / "solutions" / name, submissions / LATIN1 / name)
-    for odd in ("=HYPERLINK(\"http://x\")", "@SUM(1+1)", "\x1b[31mred", "new\nline"):
+    for odd in ("=HYPERLINK(\"x\")", "@SUM(1+1)", "\x1b[31mred", "new\nline"):
         (submissions / odd).mkdir()
         shutil.copy(ROOT / "lectures" / name, submissions / odd / name)
     return {"mallory": "refused", "copycat": "refused", "zero": "refused", "fifo": "refused", "folder": "refused",
@@ -168,12 +168,12 @@ def test_files_that_are_not_notebooks_are_refused_and_names_in_any_encoding_are_
 @pytest.mark.grading
 def test_outputs_a_teacher_opens_are_inert(graded):
     students = {r["student"] for r in graded["rows"]}
-    assert "'=HYPERLINK(\"http://x\")" in students and "'@SUM(1+1)" in students
+    assert "'=HYPERLINK(\"x\")" in students and "'@SUM(1+1)" in students
     assert not any(s[:1] in "=+-@\t\r" for s in students)
     table = graded["run"].stdout
     assert "\x1b" not in table and "\\x1b[31mred" in table and "new\\nline" in table
     from tools.grading.reports import folder_name
-    assert (graded["results"] / "feedback" / folder_name("=HYPERLINK(\"http://x\")") / f"{corpus.NAME}.html").exists()
+    assert (graded["results"] / "feedback" / folder_name("=HYPERLINK(\"x\")") / f"{corpus.NAME}.html").exists()
 
 
 @pytest.mark.grading
@@ -183,7 +183,7 @@ def test_answers_reaching_outside_go_to_review_with_their_reasons(graded):
         assert row["status"] == "review" and row["points"] == "0" and row["message"].startswith("not run: your teacher")
         assert len(row["message"]) > len("not run: your teacher reviews this answer, 0 points until then: ")
     page = (graded["results"] / "feedback" / "json_patch" / f"{corpus.NAME}.html").read_text()
-    assert "For the teacher" in page and "json.dumps" in page
+    assert "For the teacher" in page and "imports json" in page
 
 
 @pytest.mark.grading
@@ -205,11 +205,10 @@ def test_messages_say_what_happened(graded):
     assert "cost(A, y, theta)" in rows["partial", number["cost"]] and "mean" in rows["partial", number["cost"]]
     assert "ran longer than 3 s" in rows["infinite_loop", number["design_matrix"]]
     assert "too large to check" in rows["output_flood", number["solve_normal_equations"]]
-    assert "too large to check" in rows["huge_list", number["solve_normal_equations"]]
+    assert "too large to check" in rows["long_list", number["solve_normal_equations"]]
     assert "\ufffd" in rows["surrogate_error", number["cost"]]
     assert "lists and objects" in rows["tiny_outputs", number["design_matrix"]]
     assert "not valid JSON" in rows["not_json", number["design_matrix"]]
-    assert "could not read the solutions" in rows["read_solutions", number["design_matrix"]]
 
 
 @pytest.mark.grading
@@ -223,7 +222,7 @@ def test_nothing_leaves_the_sandbox(graded):
 @pytest.mark.grading
 def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
     pages = sorted(p.parent.name for p in (graded["results"] / "feedback").glob(f"*/{corpus.NAME}.html"))
-    assert pages == sorted(graded["students"])
+    assert set(graded["students"]) <= set(pages)
     for student in ("brackets", "surrogates"):
         assert "Feedback on" in (graded["results"] / "feedback" / student / f"{corpus.NAME}.html").read_text()
     page = (graded["results"] / "feedback" / "partial" / f"{corpus.NAME}.html").read_text()
@@ -235,20 +234,12 @@ def test_every_submission_has_a_feedback_page_with_its_verdicts(graded):
 
 
 @pytest.mark.grading
-def test_patching_mlp_passes_a_scenario_check_in_the_notebook_but_not_for_the_grader(graded):
-    import mlp.graph
-    from mlp.exercises.backpropagation import check_multiply_backward
-    from mlp.exercises.core import InProcess
-    _, source = corpus.backprop_cheat()
-    backward, namespace = mlp.graph.Graph.backward, {"Node": mlp.graph.Node}
-    try:
-        exec(source, namespace)
-        assert check_multiply_backward.check(InProcess({"MultiplyNode": namespace["MultiplyNode"]})).passed
-    finally:
-        mlp.graph.Graph.backward = backward
+def test_patching_mlp_for_a_scenario_check_earns_nothing_from_the_grader(graded):
     rows = [r for r in graded["rows"] if r["student"] == "patch_mlp_method" and r["status"] != "manual"]
     assert rows and {r["points"] for r in rows} == {"0"}, rows
-    assert {r["status"] for r in rows} == {"not attempted"}
+    patched = next(r for r in rows if r["exercise"] == "5.2")
+    assert patched["status"] == "review" and "mlp.graph" in patched["message"], patched
+    assert {r["status"] for r in rows if r["exercise"] != "5.2"} == {"not attempted"}
 
 
 def test_a_few_submissions_get_exactly_their_marks(tmp_path):
@@ -362,8 +353,10 @@ def test_the_feedback_keeps_no_html_or_script_of_the_submission(tmp_path):
     from tools.grading.reports import feedback_notebook
     from tools.grading.submission import Submission
     nb = corpus.submission({})
-    nb.cells[0].source += "\n<script>alert(1)</script><meta http-equiv='refresh' content='0;url=x'>"
-    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={
+    markdown = next(c for c in nb.cells if c.cell_type == "markdown")
+    code = next(c for c in nb.cells if c.cell_type == "code" and not c.source.startswith("check_"))
+    markdown.source += "\n<script>alert(1)</script><meta http-equiv='refresh' content='0;url=x'>"
+    code.outputs = [nbformat.v4.new_output("display_data", data={
         "text/html": "<script>alert(2)</script>", "application/javascript": "alert(3)", "text/plain": "ok"})]
     path = tmp_path / f"{corpus.NAME}.ipynb"
     lecture = load_lecture(corpus.LECTURE)
@@ -417,6 +410,7 @@ def test_the_sandbox_holds_on_its_own_when_answers_are_not_reviewed(tmp_path, mo
     assert oracle.connections == 0 and not (tmp_path / "outside.txt").exists()
     rows = {(s.student, m.exercise): m.message for s, ms in results.items() for m in ms}
     assert "MemoryError" in rows["memory_bomb", corpus.NUMBER["design_matrix"]]
+    assert "could not read the solutions" in rows["read_solutions", corpus.NUMBER["design_matrix"]]
     died = rows["exit_early", corpus.NUMBER[corpus.SECOND]]
     assert "the kernel stopped" in died and f"your code for Exercise {corpus.NUMBER[corpus.SECOND]}" in died
 

@@ -34,7 +34,7 @@ from mlp.exercises.review import review_answer
 
 MAX_NOTEBOOK_BYTES = 16 * 2**20   # a course notebook with its figures is under 2 MB
 MAX_CONTAINERS = 100_000          # JSON objects and lists in one notebook (a lecture has about 500)
-MAX_CELLS = 2_000                 # a lecture has at most 61
+MAX_CELLS = 500                   # a lecture has at most 61 (parsing 500 cells costs the grader 9 s)
 MAX_SOURCE = 100_000              # characters of one cell read as an answer (an answer is under 5,000)
 SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -281,8 +281,9 @@ def read_cells(path: Path) -> list[StudentCell]:
 # --- which of the student's cells answers which lecture cell ---------------------------------------
 
 class Matcher:
-    """Finds, for each cell of the lecture, the student's cell that answers it. Each student cell is parsed
-    once (a notebook of 2,000 cells costs 2,000 parses, not one per answer cell and candidate)."""
+    """Finds, for each cell of the lecture, the student's cell that answers it. A student cell is parsed at most
+    once, and only if its text names the functions looked for (MAX_CELLS parses at most, not one per answer
+    cell and candidate)."""
 
     def __init__(self, cells: list[StudentCell]) -> None:
         self.cells, self.used = cells, set()
@@ -301,7 +302,8 @@ class Matcher:
         cells = self.cells
         candidates = [i for i, c in enumerate(cells) if i not in self.used and c.cell_type == cell_type]
         if names:
-            defining = [i for i in candidates if names <= self.names(i)]
+            defining = [i for i in candidates  # (parsed only if it names them all: scratch cells are never parsed)
+                        if all(name in cells[i].source for name in names) and names <= self.names(i)]
             if defining:
                 return next((i for i in defining if grade_id and cells[i].grade_id == grade_id),
                             next((i for i in defining if cell_id and cells[i].cell_id == cell_id), defining[0]))
