@@ -68,8 +68,6 @@ def regression_trajectory(X: np.ndarray, y: np.ndarray, step_size: float, num_st
     return trajectory
 
 
-gradient_descent = regression_trajectory  # the old name, until mlp/explore/gradient_descent.py uses the new one
-
 
 def costs_along(X: np.ndarray, y: np.ndarray, trajectory: np.ndarray) -> np.ndarray:
     """E(θ(k)) = ||A θ(k) − y||² for every row θ(k) of a trajectory (K, d + 1); returns shape (K,)."""

@@ -34,7 +34,7 @@ def test_compute_runs_gradient_descent_with_tau_in_units_of_one_over_lambda_max(
     result = explorer.compute(tau_times_lambda=0.5, num_steps=10, features="raw")
     lambda_max = convergence.lambda_max(x)
     assert result["tau"] == pytest.approx(0.5 / lambda_max)
-    np.testing.assert_allclose(result["trajectory"], convergence.gradient_descent(x, y, 0.5 / lambda_max, 10), rtol=1e-12)
+    np.testing.assert_allclose(result["trajectory"], convergence.regression_trajectory(x, y, 0.5 / lambda_max, 10), rtol=1e-12)
     assert result["excess"].shape == (11,)
     assert result["monotone"]
 

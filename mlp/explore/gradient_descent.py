@@ -64,7 +64,7 @@ class DescentExplorer(Explorer):
             raise ValueError(f"features must be 'raw' or 'standardised', got {features!r}")
         land = self.landscapes[features]
         tau = tau_times_lambda / land.lambda_max
-        trajectory = convergence.gradient_descent(land.x, land.y, tau, num_steps, land.theta0)
+        trajectory = convergence.regression_trajectory(land.x, land.y, tau, num_steps, land.theta0)
         costs = convergence.costs_along(land.x, land.y, trajectory)
         return {
             "features": features, "landscape": land, "tau": tau, "tau_times_lambda": tau_times_lambda,
@@ -79,7 +79,7 @@ class DescentExplorer(Explorer):
         them never redraws the axes): from E(θ(0)) − E(θ̂) down to the lowest a stable τ reaches in 200 steps."""
         lowest = []
         for tau_l in (1.0, 1.99):
-            path = convergence.gradient_descent(land.x, land.y, tau_l / land.lambda_max, HORIZONS[-1], land.theta0)
+            path = convergence.regression_trajectory(land.x, land.y, tau_l / land.lambda_max, HORIZONS[-1], land.theta0)
             lowest.append((convergence.costs_along(land.x, land.y, path) - land.cost_hat).min())
         start = convergence.costs_along(land.x, land.y, land.theta0[None, :])[0] - land.cost_hat
         low, high = decades(np.array([min(lowest), start]))
