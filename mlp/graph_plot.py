@@ -2,15 +2,20 @@
 
 Inputs are boxes, operations are circles with their symbol; above each node its formula, below it
 its value (green) and, once known, its gradient ∂(output)/∂(node) (red). An edge a → b carries the
-forward value of a above it and, after backward, the gradient it sends back to a below it:
+forward value of a above it and, once a has its gradient, the share of it that b sends back to a below it:
 ∂b/∂a · ∂(output)/∂b, the local gradient times the gradient backpropagated to b.
 
     graph = mlp.graph.backprop_example()
     graph.forward(x=-2, y=5, z=-4); graph.backward()
     fig, ax = plt.subplots(figsize=(9, 4.6))
     draw_graph(ax, graph, local=True)
+
+`draw_graph` returns a `GraphDrawing`, whose `show(...)` changes the numbers, colours and title in place
+(the step-through explorer draws the graph once and calls it at every step).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from ._format import number
 from .graph import Graph
@@ -54,6 +59,16 @@ def frame(ax, position: dict[str, tuple[float, float]]) -> None:
         spine.set_visible(False)
 
 
+def key(output: str, gradients: bool, local: bool) -> str:
+    """The line(s) below the picture, naming the colours: gradients and local gradients only if shown."""
+    text = "forward pass → values (green)"
+    if gradients:
+        text += f"      ← backward pass: gradients ∂{output}/∂· (red)"
+        if local:
+            text += "\nlocal gradient of each edge a → b: ∂b/∂a (purple)"
+    return text
+
+
 def _check_names(graph: Graph, names, what: str) -> None:
     unknown = set(names) - {node.name for node in graph.nodes}
     if unknown:
@@ -61,81 +76,122 @@ def _check_names(graph: Graph, names, what: str) -> None:
                          f"{[node.name for node in graph.nodes]}")
 
 
-def _label(ax, x, y, points_up, text, color, va, size, bold=False):
-    """Text centred at (x, y) shifted `points_up` points vertically (independent of the axes' scale)."""
-    ax.annotate(text, (x, y), xytext=(0, points_up), textcoords="offset points", ha="center", va=va,
-                color=color, fontsize=size, fontweight="bold" if bold else "normal", zorder=5)
+def _label(ax, x, y, points_up, color, va, size, bold=False):
+    """An empty text centred at (x, y) shifted `points_up` points vertically (independent of the axes' scale)."""
+    return ax.annotate("", (x, y), xytext=(0, points_up), textcoords="offset points", ha="center", va=va,
+                       color=color, fontsize=size, fontweight="bold" if bold else "normal", zorder=5)
+
+
+@dataclass
+class EdgeTexts:
+    """The texts on the edge source → user (user.inputs[index] is source)."""
+    user: object
+    index: int
+    source: object
+    value: object      # the value of source, above the edge (green)
+    sent: object       # ∂user/∂source · ∂output/∂user, below it (red)
+    local: object      # "∂user/∂source = ..." (purple)
+
+
+@dataclass
+class GraphDrawing:
+    """What `draw_graph` drew: the axes, and every artist that `show` changes."""
+    ax: object
+    graph: Graph
+    edges: list[EdgeTexts] = field(default_factory=list)
+    markers: dict = field(default_factory=dict)    # node name -> its scatter marker
+    values: dict = field(default_factory=dict)     # node name -> "d = 3" below the node
+    grads: dict = field(default_factory=dict)      # node name -> "∂L/∂d = 104" below that
+
+    def artists(self) -> list:
+        """Every artist `show` changes (an explorer marks them as moving)."""
+        edge_texts = [t for e in self.edges for t in (e.value, e.sent, e.local)]
+        return [self.ax.title, *edge_texts, *self.markers.values(), *self.values.values(), *self.grads.values()]
+
+    def show(self, values: dict[str, float] | None = None, grads: dict[str, float] | None = None,
+             highlight: str | None = None, local: bool = False, title: str | None = None, sent=None) -> None:
+        """Show these numbers (see `draw_graph`); values/grads None: every node's `.value`/`.grad` that is not None."""
+        graph = self.graph
+        if values is None:
+            values = {n.name: n.value for n in graph.nodes if n.value is not None}
+        if grads is None:
+            grads = {n.name: n.grad for n in graph.nodes if n.grad is not None}
+        _check_names(graph, values, "values")
+        _check_names(graph, grads, "grads")
+        sent = set(values if sent is None else sent)
+        _check_names(graph, sent, "sent")
+        if not sent <= set(values):
+            raise ValueError(f"sent names {sorted(sent - set(values))} whose values are not given")
+        if highlight is not None:
+            _check_names(graph, [highlight], "highlight")
+        output = graph.output.name
+        for edge in self.edges:
+            edge.value.set_text(number(values[edge.source.name]) if edge.source.name in sent else "")
+            # the share arrives when the source's gradient is computed (it needs the user's, known before)
+            arrived = edge.source.name in grads and edge.user.name in grads
+            local_gradient = edge.user.local_gradients()[edge.index] if arrived else None
+            edge.sent.set_text(number(local_gradient * grads[edge.user.name]) if arrived else "")
+            edge.local.set_text(f"∂{edge.user.name}/∂{edge.source.name} = {number(local_gradient)}"
+                                if arrived and local else "")
+        for name, marker in self.markers.items():
+            current = name == highlight
+            marker.set_facecolor(HIGHLIGHT_COLOR if current else "white")
+            marker.set_linewidth(2.5 if current else 1.2)
+            marker.set_label("current node" if current else None)
+            known = name in values
+            self.values[name].set_text(f"{name} = {number(values[name])}" if known else f"{name} = ?")
+            self.values[name].set_color(VALUE_COLOR if known else "0.5")
+            self.grads[name].set_text(f"∂{output}/∂{name} = {number(grads[name])}" if name in grads else "")
+        self.ax.set_title(title or f"Compute graph of {output}")
 
 
 def draw_graph(ax, graph: Graph, values: dict[str, float] | None = None, grads: dict[str, float] | None = None,
                highlight: str | None = None, local: bool = False,
-               title: str | None = None):
-    """Draw `graph` into `ax`; returns ax.
+               title: str | None = None, key_for: tuple[bool, bool] | None = None, sent=None) -> GraphDrawing:
+    """Draw `graph` into `ax`; returns a GraphDrawing (its `.ax` is `ax`; its `show` changes the numbers).
 
     values, grads: {node name: number} to show; by default every node's `.value` and `.grad`
         (None, i.e. not computed yet, is shown as "?" and left out). The step-through passes the
-        ones known so far.
+        ones known so far. An edge's gradient is shown once both its ends have their gradients.
+    sent: the names whose values travel along their edges (their forward step is done); by default
+        every name in values.
     highlight: name of a node to draw in orange (the node the current step works on).
     local: also write each edge's local gradient ∂b/∂a (purple) beside the gradient it sends back.
     title: defaults to "Compute graph of <output name>".
+    key_for: (gradients, local) for the key below the picture; by default the colours this call shows
+        (a picture whose numbers `show` changes later passes the colours it will show).
     Edge gradients need the nodes' values (they are read from the graph's nodes, as backward does).
     """
     if not isinstance(graph, Graph):
         raise TypeError(f"draw_graph needs an mlp.graph.Graph, got {type(graph).__name__}: wrap the output node, Graph(node)")
-    if values is None:
-        values = {n.name: n.value for n in graph.nodes if n.value is not None}
-    if grads is None:
-        grads = {n.name: n.grad for n in graph.nodes if n.grad is not None}
-    _check_names(graph, values, "values")
-    _check_names(graph, grads, "grads")
-    if highlight is not None:
-        _check_names(graph, [highlight], "highlight")
     position = layout(graph)
-    output = graph.output.name
-
+    drawing = GraphDrawing(ax, graph)
     for node in graph.nodes:  # edges first, so nodes are drawn over them
         x1, y1 = position[node.name]
-        locals_ = node.local_gradients() if node.name in grads else ()
         for i, source in enumerate(node.inputs):
             x0, y0 = position[source.name]
             ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                         arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1.4, shrinkA=24, shrinkB=24))
             t = 0.4 if x1 - x0 < 1.5 else 0.5  # labels nearer the source, where converging edges are apart
             xm, ym = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-            if source.name in values:
-                _label(ax, xm, ym, 3, number(values[source.name]), VALUE_COLOR, "bottom", 11, bold=True)
-            if locals_:
-                sent = locals_[i] * grads[node.name]
-                _label(ax, xm, ym, -3, number(sent), GRAD_COLOR, "top", 11, bold=True)
-                if local:
-                    _label(ax, xm, ym, -19, f"∂{node.name}/∂{source.name} = {number(locals_[i])}", LOCAL_COLOR, "top", 9)
-
+            drawing.edges.append(EdgeTexts(node, i, source, _label(ax, xm, ym, 3, VALUE_COLOR, "bottom", 11, True),
+                                           _label(ax, xm, ym, -3, GRAD_COLOR, "top", 11, True),
+                                           _label(ax, xm, ym, -19, LOCAL_COLOR, "top", 9)))
     for node in graph.nodes:
         x, y = position[node.name]
-        color = HIGHLIGHT_COLOR if node.name == highlight else "white"
         leaf = not node.inputs
-        ax.scatter([x], [y], s=1500 if leaf else 2200, marker="s" if leaf else "o", facecolor=color,
-                   edgecolor="black", linewidth=2.5 if node.name == highlight else 1.2, zorder=3,
-                   label="current node" if node.name == highlight else None)
+        drawing.markers[node.name] = ax.scatter([x], [y], s=1500 if leaf else 2200, marker="s" if leaf else "o",
+                                                facecolor="white", edgecolor="black", linewidth=1.2, zorder=3)
         symbol = node.symbol.replace("·", "×") if len(node.symbol) == 1 else node.symbol
-        ax.text(x, y, node.name if leaf else symbol, ha="center", va="center", fontsize=13 if leaf or len(symbol) == 1 else 10,
-                zorder=4)
+        ax.text(x, y, node.name if leaf else symbol, ha="center", va="center",
+                fontsize=13 if leaf or len(symbol) == 1 else 10, zorder=4)
         if not leaf:
-            _label(ax, x, y, 27, node.formula(), "black", "bottom", 10)
-        lines = []
-        if node.name in values:
-            lines.append((f"{node.name} = {number(values[node.name])}", VALUE_COLOR))
-        else:
-            lines.append((f"{node.name} = ?", "0.5"))
-        if node.name in grads:
-            lines.append((f"∂{output}/∂{node.name} = {number(grads[node.name])}", GRAD_COLOR))
-        for k, (text, text_color) in enumerate(lines):
-            _label(ax, x, y, -26 - 14 * k, text, text_color, "top", 10)
-
+            _label(ax, x, y, 27, "black", "bottom", 10).set_text(node.formula())
+        drawing.values[node.name] = _label(ax, x, y, -26, "0.5", "top", 10)
+        drawing.grads[node.name] = _label(ax, x, y, -40, GRAD_COLOR, "top", 10)
     frame(ax, position)
-    ax.set_title(title or f"Compute graph of {output}")
-    legend = "forward pass → values (green)"  # the key names only the colours the picture shows
-    if grads:
-        legend += f"      ← backward pass: gradients ∂{output}/∂· (red)"
-    ax.set_xlabel(legend + ("\nlocal gradient of each edge a → b: ∂b/∂a (purple)" if local and grads else ""))
-    return ax
+    drawing.show(values, grads, highlight, local, title, sent)
+    if key_for is None:
+        key_for = (any(t.get_text() for t in drawing.grads.values()), local)
+    ax.set_xlabel(key(graph.output.name, *key_for))
+    return drawing

@@ -116,7 +116,7 @@ def test_explorer_follows_its_controls():
     assert explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     explorer.controls["step"].value = 12
     assert explorer.result["grads"]["z"] == -78
-    assert "∂L/∂x" in explorer.status.value
+    assert "∂L/∂x = ∂d/∂x · ∂L/∂d" in explorer.step_text.get_text()
     explorer.controls["z"].value = 1.0   # e = 3, ∂L/∂x = 2 (e − 1) z = 4
     assert explorer.result["grads"]["x"] == 4
     assert explorer.controls["step"].max == 12
@@ -138,6 +138,21 @@ def test_the_picture_is_the_same_whichever_way_a_state_is_reached():
         explorer.controls["step"].value = step
     assert explorer.image.value == direct
     assert explorer.view.background_draws == 1   # the arrows and nodes were drawn once
+
+
+def test_the_picture_writes_out_the_step_and_edges_get_gradients_only_when_their_source_does():
+    explorer = BackpropExplorer(step=10)   # the backward step at d
+    assert explorer.result["node"] == "d"
+    assert "∂L/∂d = ∂e/∂d · ∂L/∂e = (−4) · (−26) = 104" in explorer.step_text.get_text()
+    assert explorer.step_text in explorer.view.moving   # drawn into the picture, so a saved still shows it
+    sent = {(e.source.name, e.user.name): e.sent.get_text() for e in explorer.drawing.edges}
+    assert sent[("d", "e")] == "104" and sent[("x", "d")] == sent[("y", "d")] == ""
+    explorer.controls["step"].value = 11
+    sent = {(e.source.name, e.user.name): e.sent.get_text() for e in explorer.drawing.edges}
+    assert (sent[("x", "d")], sent[("y", "d")]) == ("", "104")
+    explorer.controls["step"].value = 0
+    values = {(e.source.name, e.user.name): e.value.get_text() for e in explorer.drawing.edges}
+    assert set(values.values()) == {""}   # the inputs are given, but nothing has travelled yet
 
 
 def test_explorer_text_repr_is_stable_for_notebooks():

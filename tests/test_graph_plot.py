@@ -147,7 +147,35 @@ def test_the_key_below_the_picture_names_only_the_colours_it_shows():
     graph = backprop_example()
     graph.forward(x=-2, y=5, z=-4)
     fig, ax = plt.subplots()
-    assert "(red)" not in draw_graph(ax, graph).get_xlabel()
+    assert "(red)" not in draw_graph(ax, graph).ax.get_xlabel()
     graph.backward()
-    assert "(red)" in draw_graph(ax, graph).get_xlabel()
+    assert "(red)" in draw_graph(ax, graph).ax.get_xlabel()
     plt.close(fig)
+
+
+def edge_texts(drawing, source, user):
+    edge = next(e for e in drawing.edges if e.source.name == source and e.user.name == user)
+    return edge.value.get_text(), edge.sent.get_text(), edge.local.get_text()
+
+
+def test_an_edge_carries_its_gradient_only_once_its_source_has_its_gradient(ax):
+    # d has its gradient, x not yet: the edge x → d shows x's value but not the 104 that d sends back
+    drawing = draw_graph(ax, evaluated(), grads={"L": 1.0, "e": -26.0, "z": -78.0, "d": 104.0}, local=True)
+    assert edge_texts(drawing, "x", "d") == ("−2", "", "")
+    assert edge_texts(drawing, "d", "e") == ("3", "104", "∂e/∂d = −4")
+    assert "∂L/∂d = 104" in texts(ax) and "∂L/∂x = 104" not in texts(ax)
+
+
+def test_show_changes_the_numbers_in_place_and_sent_controls_the_edge_values(ax):
+    graph = evaluated()
+    drawing = draw_graph(ax, graph, values={}, grads={}, key_for=(True, True))
+    assert "purple" in ax.get_xlabel() and not any(t.get_text() for t in drawing.grads.values())
+    count = len(ax.texts)
+    drawing.show({"x": -2.0, "y": 5.0, "z": -4.0}, {}, sent=["x"], highlight="x", title="step 1")
+    assert len(ax.texts) == count and ax.get_title() == "step 1"   # no new artists, the same ones changed
+    assert edge_texts(drawing, "x", "d")[0] == "−2" and edge_texts(drawing, "y", "d")[0] == ""
+    assert drawing.values["y"].get_text() == "y = 5" and drawing.values["d"].get_text() == "d = ?"
+    drawing.show()  # every value and gradient of the graph
+    assert drawing.grads["x"].get_text() == "∂L/∂x = 104" and edge_texts(drawing, "x", "d")[1] == "104"
+    with pytest.raises(ValueError, match="sent names \\['d'\\] whose values are not given"):
+        drawing.show({"x": -2.0}, {}, sent=["d"])

@@ -7,14 +7,14 @@ and the input values (unit-tested); the explorer only draws it.
 """
 from __future__ import annotations
 
-import html
 import re
+import textwrap
 
 import ipywidgets as widgets
 
 from ..graph import Graph, backprop_example
 from .._format import number
-from ..graph_plot import GRAD_COLOR, HIGHLIGHT_COLOR, LOCAL_COLOR, VALUE_COLOR, frame, layout
+from ..graph_plot import draw_graph
 from . import Explorer
 
 
@@ -91,84 +91,16 @@ def backprop_state(graph: Graph, step: int, **inputs: float) -> dict:
             "sent": sent, "grads": grads, "text": text}
 
 
-class GraphView:
-    """The compute graph drawn once (arrows, nodes, formulas), with every number as a text changed in place.
-
-    The look is `mlp.graph_plot.draw_graph`'s: values green, gradients red, local gradients purple,
-    the current node orange. `show(state)` sets the texts and colours for a `backprop_state`.
-    """
-
-    def __init__(self, ax, graph: Graph, view) -> None:
-        self.ax, self.graph, self.view = ax, graph, view
-        position = layout(graph)
-        output = graph.output.name
-        label = lambda x, y, up, color, va, size, bold=False: ax.annotate(  # noqa: E731
-            "", (x, y), xytext=(0, up), textcoords="offset points", ha="center", va=va, color=color,
-            fontsize=size, fontweight="bold" if bold else "normal", zorder=5)
-        self.edges = []  # (user, input index, source, value text, gradient text, local text)
-        for node in graph.nodes:
-            x1, y1 = position[node.name]
-            for i, source in enumerate(node.inputs):
-                x0, y0 = position[source.name]
-                ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                            arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1.4, shrinkA=24, shrinkB=24))
-                t = 0.4 if x1 - x0 < 1.5 else 0.5
-                xm, ym = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                self.edges.append((node, i, source, label(xm, ym, 3, VALUE_COLOR, "bottom", 11, True),
-                                   label(xm, ym, -3, GRAD_COLOR, "top", 11, True),
-                                   label(xm, ym, -19, LOCAL_COLOR, "top", 9)))
-        self.nodes = {}  # name -> (marker, symbol text, value text, gradient text)
-        for node in graph.nodes:
-            x, y = position[node.name]
-            leaf = not node.inputs
-            marker = ax.scatter([x], [y], s=1500 if leaf else 2200, marker="s" if leaf else "o", facecolor="white",
-                                edgecolor="black", linewidth=1.2, zorder=3)
-            symbol = node.symbol.replace("·", "×") if len(node.symbol) == 1 else node.symbol
-            text = ax.text(x, y, node.name if leaf else symbol, ha="center", va="center",
-                           fontsize=13 if leaf or len(symbol) == 1 else 10, zorder=4)
-            if not leaf:
-                label(x, y, 27, "black", "bottom", 10).set_text(node.formula())
-            self.nodes[node.name] = (marker, text, label(x, y, -26, "0.5", "top", 10), label(x, y, -40, GRAD_COLOR, "top", 10))
-        frame(ax, position)
-        ax.set_xlabel(f"forward pass → values (green)      ← backward pass: gradients ∂{output}/∂· (red)\n"
-                      "local gradient of each edge a → b: ∂b/∂a (purple), in the backward pass")
-        self.title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=12)
-        moving = [self.title]
-        for _, _, _, *texts in self.edges:
-            moving += texts
-        for marker, text, value, grad in self.nodes.values():
-            moving += [marker, text, value, grad]
-        view.animate(*moving)
-
-    def show(self, state: dict, title: str) -> None:
-        values, grads, sent = state["values"], state["grads"], set(state["sent"])
-        output = self.graph.output.name
-        for user, i, source, value, grad, local in self.edges:
-            value.set_text(number(values[source.name]) if source.name in sent else "")
-            known = user.name in grads
-            grad.set_text(number(user.local_gradients()[i] * grads[user.name]) if known else "")
-            local.set_text(f"∂{user.name}/∂{source.name} = {number(user.local_gradients()[i])}"
-                           if known and state["phase"] == "backward" else "")
-        for name, (marker, _, value, grad) in self.nodes.items():
-            current = name == state["node"]
-            marker.set_facecolor(HIGHLIGHT_COLOR if current else "white")
-            marker.set_linewidth(2.5 if current else 1.2)
-            known = name in values
-            value.set_text(f"{name} = {number(values[name])}" if known else f"{name} = ?")
-            value.set_color(VALUE_COLOR if known else "0.5")
-            grad.set_text(f"∂{output}/∂{name} = {number(grads[name])}" if name in grads else "")
-        self.title.set_text(title)
-
-
 class BackpropExplorer(Explorer):
     """Choose x, y, z and step through the forward pass, then the backward pass, one node at a time.
 
     At step 0 the inputs show their values (they are given); the current node is drawn in orange
-    with its value and, in the backward pass, its gradient; the status line writes out what the step computed.
+    with its value and, in the backward pass, its gradient; the line at the top of the picture writes out
+    what the step computed (in the picture, not in a widget, so that a saved still shows it too).
     """
 
     title = "Backpropagation, step by step"
-    figsize = (9.0, 4.6)
+    figsize = (9.0, 5.0)
 
     def __init__(self, x: float = -2.0, y: float = 5.0, z: float = -4.0, step: int = 0) -> None:
         self.graph = backprop_example()
@@ -186,11 +118,13 @@ class BackpropExplorer(Explorer):
         return backprop_state(self.graph, step, x=x, y=y, z=z)
 
     def build(self, fig) -> None:
-        ax = fig.add_axes((0.02, 0.13, 0.96, 0.8))
-        self.graph_view = GraphView(ax, self.graph, self.view)
+        ax = fig.add_axes((0.02, 0.12, 0.96, 0.7))
+        # drawn once with every colour in the key; each step changes only the numbers, colours and title
+        self.drawing = draw_graph(ax, self.graph, values={}, grads={}, key_for=(True, True))
+        self.step_text = fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=11, linespacing=1.4)
+        self.view.animate(self.step_text, *self.drawing.artists())
 
     def draw(self, result: dict) -> None:
-        self.graph_view.show(result, f"L = ((x + y)·z − 1)², step {result['step']} of {result['n_steps']}")
-
-    def summary(self, result: dict) -> str:
-        return f"<b>{html.escape(result['text'])}</b>"
+        self.drawing.show(result["values"], result["grads"], result["node"], local=result["phase"] == "backward",
+                          sent=result["sent"], title=f"L = ((x + y)·z − 1)², step {result['step']} of {result['n_steps']}")
+        self.step_text.set_text(textwrap.fill(result["text"], 100))
