@@ -4,7 +4,7 @@ In the first hidden layer, unit j computes max(θ_w,j x + θ_b,j, 0) and has its
 x = −θ_b,j / θ_w,j; deeper layers add kinks where their own inputs cross zero, which
 `slope_changes` finds numerically. (LeakyReLU networks have the same kinks.)
 `spread_units` moves every unit's switch point onto the data and `fit_output_layer` fits the last
-layer by least squares: together they show what shapes the hidden units can add up to.
+layer by least squares (with a small ridge): together they show what shapes the hidden units can add up to.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import numpy as np
 from . import _validate
 from .layers import Layer, Linear, make_activation
 from .network import Sequential
-from .regression import fit_least_squares
 
 
 def _first_linear(model) -> Linear:
@@ -87,17 +86,33 @@ def spread_units(model: Sequential, lo: float, hi: float, rng=None) -> Sequentia
     return model
 
 
-def fit_output_layer(model: Sequential, x: np.ndarray, y: np.ndarray) -> Sequential:
-    """Set the last layer φ^L of `model` to the least-squares fit of y on the last hidden layer's outputs.
+def fit_output_layer(model: Sequential, x: np.ndarray, y: np.ndarray, ridge: float = 3e-3) -> Sequential:
+    """Set the last layer φ^L of `model` to a least-squares fit of y on the last hidden layer's outputs, with a small ridge.
 
-    x (N, n_0), y (N, 1). With H = the hidden outputs (N, n_{L−1}), the output weights and bias are
-    θ̂ = argmin ||[H, 1] θ − y||² (notebook 01's least squares). Changes `model` in place and returns it.
+    x (N, n_0), y (N, 1). With H = the hidden outputs (N, n), h_j its column j and h̄_j that column's mean,
+    the output weights w and bias b minimise
+
+        ||H w + b − y||² + λ Σ_j ||h_j − h̄_j||² w_j²,        λ = `ridge` (0: notebook 01's least squares),
+
+    that is (AᵀA + λ D) θ = Aᵀ y with A = [H, 1], θ = (w, b) and D = diag(||h_1 − h̄_1||², …, ||h_n − h̄_n||², 0)
+    (the bias is not penalised), solved as the least squares of the stacked system [A; √(λD)] θ ≈ [y; 0],
+    without forming AᵀA.
+    Why the penalty: random hidden units are nearly linearly dependent on the data (a wide sigmoid is
+    almost a straight line there), so the plain least-squares weights come out huge and cancel, pieces
+    w_j h_j of size 1e8 adding up to a curve of size 1. The penalty costs a little training error and
+    keeps every piece readable; weighting w_j² by how much h_j varies makes it independent of each
+    unit's scale. Changes `model` in place and returns it.
     """
     last = model.layers[-1]
     if not isinstance(last, Linear) or last.n_out != 1 or len(model.layers) < 2:
         raise ValueError("expected a network with hidden layers and one output, ending in Linear(n -> 1)")
+    if not ridge >= 0:
+        raise ValueError(f"ridge must be a number ≥ 0 (0: plain least squares), got {ridge!r}")
     hidden = Sequential(model.layers[:-1]).forward(x)
-    theta = fit_least_squares(hidden, y[:, 0])
+    A = np.hstack([hidden, np.ones((len(hidden), 1))])
+    spread = np.append(np.sum((hidden - hidden.mean(axis=0)) ** 2, axis=0), 0.0)
+    stacked = np.vstack([A, np.diag(np.sqrt(ridge * spread))])
+    theta = np.linalg.lstsq(stacked, np.append(y[:, 0], np.zeros(len(spread))), rcond=None)[0]
     last.params["weight"][0] = theta[:-1]
     last.params["bias"][0] = theta[-1]
     return model

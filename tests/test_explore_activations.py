@@ -65,13 +65,33 @@ def test_spread_units_puts_every_switch_point_at_a_random_input_in_the_range():
     assert np.all(np.any(np.diff(np.sign(z), axis=0) != 0, axis=0))
 
 
-def test_fit_output_layer_is_least_squares_on_the_hidden_outputs():
+def test_fit_output_layer_solves_the_ridge_normal_equations_and_ridge_0_is_least_squares():
     x, y = mlp.data.make_regression_1d(50, noise=0.1, rng=0)
-    net = fit_output_layer(spread_units(mlp.fully_connected([1, 6, 1], "sigmoid", rng=0), -3, 3, rng=0), x, y)
-    H = mlp.Sequential(net.layers[:2]).forward(x)
-    A = np.hstack([H, np.ones((len(H), 1))])
-    gradient = A.T @ (net.forward(x) - y)  # normal equations: Aᵀ(Aθ − y) = 0 at the minimum
-    assert np.abs(gradient).max() < 1e-9
+    for ridge in (0.0, 3e-3, 0.5):
+        net = fit_output_layer(spread_units(mlp.fully_connected([1, 6, 1], "tanh", rng=0), -3, 3, rng=0), x, y, ridge)
+        H = mlp.Sequential(net.layers[:2]).forward(x)
+        A = np.hstack([H, np.ones((len(H), 1))])
+        theta = np.append(net.layers[-1].params["weight"][0], net.layers[-1].params["bias"])
+        penalty = ridge * np.append(((H - H.mean(axis=0)) ** 2).sum(axis=0), 0.0) * theta
+        gradient = A.T @ (A @ theta - y[:, 0]) + penalty  # the minimum: Aᵀ(Aθ − y) + λDθ = 0
+        assert np.abs(gradient).max() < 1e-9, ridge
+
+
+def test_the_ridge_keeps_the_pieces_of_random_sigmoid_units_readable():
+    # plain least squares makes sixteen random sigmoid units cancel in pieces of about 1e8
+    x, y = mlp.data.make_regression_1d(80, noise=0.1, rng=0)
+    pieces = {}
+    for ridge in (0.0, 3e-3):
+        rng = np.random.default_rng(0)
+        net = spread_units(mlp.fully_connected([1, 16, 1], "sigmoid", rng=rng), -3, 3, rng)
+        fit_output_layer(net, x, y, ridge)
+        pieces[ridge] = np.abs(mlp.Sequential(net.layers[:2]).forward(x) * net.layers[-1].params["weight"][0]).max()
+    assert pieces[0.0] > 1e6 and pieces[3e-3] < 20
+
+
+def test_fit_output_layer_refuses_a_negative_ridge():
+    with pytest.raises(ValueError, match="ridge must be a number ≥ 0"):
+        fit_output_layer(mlp.fully_connected([1, 3, 1], rng=0), np.zeros((4, 1)), np.zeros((4, 1)), ridge=-1.0)
 
 
 def test_errors_name_the_problem():

@@ -38,7 +38,8 @@ class ActivationExplorer(Explorer):
     The network is fully_connected([1, width, …, width, 1], activation), seeded, with every hidden
     unit's switch point moved to a random input in [−3, 3] (`spread_units`). Then, with fit:
     - "least squares" (instant): the hidden layers keep those random weights and only the output
-      layer is fitted, by least squares on the hidden units' outputs (`fit_output_layer`). This is not
+      layer is fitted, by least squares on the hidden units' outputs with a small ridge penalty that keeps
+      the pieces from cancelling in huge numbers (`fit_output_layer`). This is not
       how networks are trained; it shows what shapes the hidden units can add up to.
     - "gradient descent" (live): every layer is trained from that random start by full-batch gradient
       descent on the mean squared error (τ = `step_size` = 0.02, `steps` = 3000 steps: `mlp.optim.Descent`,
@@ -173,7 +174,7 @@ class ActivationExplorer(Explorer):
         (self.truth,) = left.plot([], [], "--", color="0.2", lw=1, label="target without noise", zorder=2)
         (self.curve,) = left.plot([], [], color="C0", lw=2, label="network N(x; θ)", zorder=3)
         (self.kinks,) = left.plot([], [], "|", color="C3", ms=10, mew=1.5, label="kinks", zorder=4)
-        fig.legend(*left.get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=8, frameon=False)
+        fig.legend(*left.get_legend_handles_labels(), loc="lower center", ncol=5, fontsize=10, frameon=False)
         left.set_title("Network function and the data")
         left.set_ylabel("output (dimensionless)")
         self.piece_lines = right.plot(np.full((2, max(self.widths)), np.nan), lw=1)
@@ -204,7 +205,7 @@ class ActivationExplorer(Explorer):
                 line.set_data(result["grid"], pieces[:, j])
         if result["fit"] == "least squares":
             heading = ("Fitted in one step, not trained: hidden layers random (switch points spread over the data), "
-                       "output layer by least squares")
+                       "output layer by least squares with a small ridge")
         else:
             heading = (f"Trained by gradient descent, all layers: step k = {result['k']:,} of {self.steps:,} "
                        f"(τ = {self.step_size}), E/N = {result['cost']:.4g}")
@@ -214,7 +215,7 @@ class ActivationExplorer(Explorer):
     def summary(self, result: dict) -> str:
         layers = "1 hidden layer" if result["layers"] == 1 else f"{result['layers']} hidden layers"
         kinks = "" if result["kinks"] is None else f"; <b>{len(result['kinks'])}</b> kinks in [−5, 5]"
-        how = ("output layer fitted by least squares, hidden layers random" if result["fit"] == "least squares" else
+        how = ("output layer fitted by least squares (small ridge), hidden layers random" if result["fit"] == "least squares" else
                f"gradient descent step k = {result['k']:,} of {self.steps:,}")
         text = (
             f"<b>{result['activation']}</b>, {layers} of {result['width']} units ({result['n_params']} parameters), "
