@@ -157,7 +157,7 @@ class Sequential:
 
 
 def fully_connected(sizes: Sequence[int], activation: str | type = "relu", rng: Seed = None,
-                    dtype=np.float64, **activation_args) -> Sequential:
+                    dtype=np.float64, bias_std: float = 0.0, **activation_args) -> Sequential:
     """Fully connected network φ^L(σ(φ^{L-1}(… σ(φ^1(x))))) with layer widths `sizes`.
 
     sizes = [n_0, n_1, …, n_L]: n_0 input features, n_L outputs, L affine layers φ^i: R^{n_{i-1}} -> R^{n_i}
@@ -166,8 +166,14 @@ def fully_connected(sizes: Sequence[int], activation: str | type = "relu", rng: 
     your own; keyword arguments go to it, e.g. fully_connected([1, 8, 1], "leaky_relu", slope=0.1).
     Example: fully_connected([11, 64, 64, 1]) has two hidden layers of 64 ReLU units.
     `rng` (seed or Generator) draws all initial weights, so a seed fixes the whole network.
+    bias_std: the hidden layers' biases start as draws from Normal(0, bias_std²) (after all weights, from
+    the same rng); 0, the default, starts them at 0 like every Linear. With one input and zero biases every
+    first-layer unit switches (kink, centre) at x = 0; spread biases start the units at different places.
+    The output layer's bias always starts at 0.
     """
     sizes = _validate.sizes(sizes)
+    if isinstance(bias_std, bool) or not isinstance(bias_std, (int, float, np.floating)) or not bias_std >= 0:
+        raise ValueError(f"bias_std must be a number ≥ 0 (the standard deviation of the hidden biases), got {bias_std!r}")
     make_activation(activation, **activation_args)  # fail early on an unknown name or argument
     rng = np.random.default_rng(rng)
     layers: list[Layer] = []
@@ -175,4 +181,8 @@ def fully_connected(sizes: Sequence[int], activation: str | type = "relu", rng: 
         if i > 0:
             layers.append(make_activation(activation, **activation_args))
         layers.append(Linear(n_in, n_out, rng=rng, dtype=dtype))
+    if bias_std:
+        for layer in layers[:-1]:
+            if isinstance(layer, Linear):
+                layer.params["bias"][:] = bias_std * rng.standard_normal(layer.n_out)
     return Sequential(layers)

@@ -194,3 +194,23 @@ def test_split_of_the_wine_data(wine):
     assert X_train.shape == (1279, 11) and X_test.shape == (320, 11)
     assert y_train.shape == (1279,) and y_test.shape == (320,)
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == sorted(wine.y.tolist())
+
+
+def test_target_surfaces_are_seeded_and_plus_minus_one_plus_noise():
+    X, y = mlp.data.target_surface("xor", rng=4)
+    X2, y2 = mlp.data.target_surface("xor", rng=4)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert X.shape == (240, 2) and y.shape == (240, 1) and np.abs(X).max() <= 3
+    assert set(np.unique(y)) == {-1.0, 1.0}
+    np.testing.assert_array_equal(y[:, 0] > 0, X[:, 0] * X[:, 1] > 0)
+    X, y = mlp.data.target_surface("ring", n=500, rng=1)
+    radius = np.linalg.norm(X, axis=1)
+    np.testing.assert_array_equal(y[:, 0] > 0, (radius > 1) & (radius < 2))
+    Xn, yn = mlp.data.target_surface("ring", n=500, rng=1, noise=0.3)
+    np.testing.assert_array_equal(Xn, X)                # the same points, whatever the noise
+    assert 0.25 < np.std(yn - y) < 0.35
+    with pytest.raises(ValueError, match="'xor' or 'ring'"):
+        mlp.data.target_surface("spiral")
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        mlp.data.target_surface("xor", noise=-1)

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import mlp  # noqa: E402
-from mlp.explore.playground import DATASETS, Playground, load_dataset, make_network, target_surface  # noqa: E402
+from mlp.explore.playground import DATASETS, Playground, load_dataset  # noqa: E402
 from mlp.explore.training import Player, StepBudget, advance  # noqa: E402
 
 
@@ -24,7 +24,7 @@ def run_loop(scenario):
 
 def trained_by_mlp(dataset, sizes, activation, tau, steps, seed=0, batch_size=None, test_fraction=0.2, data_seed=0):
     data = load_dataset(dataset, test_fraction, 0.1, data_seed)
-    model = make_network(sizes, activation, seed)
+    model = mlp.fully_connected(sizes, activation, rng=seed, bias_std=1.0)
     history = mlp.train(model, mlp.SquaredError("mean"), data.X, data.y, tau, steps, progress=False,
                         batch_size=batch_size, rng=data_seed)
     return model, history
@@ -167,14 +167,7 @@ def test_every_data_set_trains_and_the_picture_shows_the_network_function():
             np.testing.assert_array_equal(playground.predicted.get_ydata(), frame["outputs"][0])
 
 
-def test_target_surfaces_are_seeded_and_plus_minus_one():
-    X, y = target_surface("xor", rng=4)
-    X2, y2 = target_surface("xor", rng=4)
-    np.testing.assert_array_equal(X, X2)
-    assert set(np.unique(y)) == {-1.0, 1.0}
-    np.testing.assert_array_equal(y[:, 0] > 0, X[:, 0] * X[:, 1] > 0)
-    with pytest.raises(ValueError, match="'xor' or 'ring'"):
-        target_surface("spiral")
+def test_an_unknown_data_set_is_named():
     with pytest.raises(ValueError, match="unknown data set"):
         Playground(dataset="spiral")
 

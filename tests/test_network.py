@@ -159,3 +159,24 @@ def test_float32_network_keeps_float32_everywhere():
     assert net.backward(dz).dtype == np.float32
     assert all(g.dtype == np.float32 for g in net.grads.values())
     assert all(p.dtype == np.float32 for p in net.params.values())
+
+
+def test_bias_std_draws_the_hidden_biases_after_the_weights_and_leaves_the_output_bias_at_0():
+    plain = fully_connected([2, 5, 4, 1], "tanh", rng=3)
+    spread = fully_connected([2, 5, 4, 1], "tanh", rng=3, bias_std=2.0)
+    linears = [i for i, layer in enumerate(spread.layers) if isinstance(layer, Linear)]
+    rng = np.random.default_rng(3)
+    for i in linears:  # the weights are drawn as without bias_std, then the hidden biases from the same stream
+        rng.standard_normal(spread.layers[i].params["weight"].shape)
+    for i in linears:
+        np.testing.assert_array_equal(spread.layers[i].params["weight"], plain.layers[i].params["weight"])
+    for i in linears[:-1]:
+        np.testing.assert_array_equal(spread.layers[i].params["bias"], 2.0 * rng.standard_normal(spread.layers[i].n_out))
+    assert np.all(spread.layers[linears[-1]].params["bias"] == 0)
+    assert all(np.all(plain.layers[i].params["bias"] == 0) for i in linears)
+
+
+@pytest.mark.parametrize("bias_std", [-1.0, float("nan"), "1", True])
+def test_bias_std_must_be_a_number_at_least_0(bias_std):
+    with pytest.raises(ValueError, match="bias_std must be a number ≥ 0"):
+        fully_connected([1, 3, 1], rng=0, bias_std=bias_std)

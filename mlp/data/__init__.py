@@ -1,4 +1,4 @@
-"""The course's data: red-wine quality and concrete strength, synthetic 1-D demos, standardising and splitting.
+"""The course's data: red-wine quality and concrete strength, synthetic 1-D and 2-D demos, standardising and splitting.
 
 Both real data sets ship inside this package, beside this file (*.csv, with their sources in
 README.md), so everything loads offline.
@@ -100,6 +100,28 @@ def make_regression_1d(n: int = 80, noise: float = 0.1, rng=0, kind: str = "sine
     rng = np.random.default_rng(rng)
     x = np.sort(rng.uniform(-3, 3, size=(n, 1)), axis=0)
     return x, targets[kind](x) + noise * rng.standard_normal((n, 1))
+
+
+def target_surface(kind: str, n: int = 240, rng=0, noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded 2-D regression data: X (n, 2) uniform on [−3, 3]², y (n, 1) = ±1 plus Normal(0, noise²) noise.
+
+    kind "xor": y = +1 where x₁·x₂ > 0 (first and third quadrant), else −1;
+    kind "ring": y = +1 where 1 < ‖x‖ < 2, else −1.
+    """
+    if kind not in ("xor", "ring"):
+        raise ValueError(f"unknown kind {kind!r}: choose 'xor' or 'ring'")
+    n = _validate.count(n, "n")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    rng = np.random.default_rng(rng)
+    X = rng.uniform(-3, 3, size=(n, 2))
+    if kind == "xor":
+        inside = X[:, 0] * X[:, 1] > 0
+    else:
+        radius = np.linalg.norm(X, axis=1)
+        inside = (radius > 1) & (radius < 2)
+    y = np.where(inside, 1.0, -1.0)[:, None]
+    return X, y + noise * rng.standard_normal(y.shape)  # drawn even for noise 0: the same points for every noise
 
 
 def standardize(X_train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -204,7 +204,7 @@ class ActivationExplorer(Explorer):
             if j < pieces.shape[1]:
                 line.set_data(result["grid"], pieces[:, j])
         if result["fit"] == "least squares":
-            heading = ("Fitted in one step, not trained: hidden layers random (switch points spread over the data), "
+            heading = ("Fitted, not trained: random hidden layers (switch points on the data), "
                        "output layer by least squares with a small ridge")
         else:
             heading = (f"Trained by gradient descent, all layers: step k = {result['k']:,} of {self.steps:,} "

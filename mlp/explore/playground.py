@@ -4,12 +4,13 @@
     Playground()                         # as the last expression of a notebook cell
     Playground(dataset="xor", layers=2, width=6, activation="tanh", tau=0.3, batch_size=16)
 
-Data: the 1-D targets of notebook 03 (`mlp.data.make_regression_1d`), two 2-D target surfaces (XOR and
-a ring, targets ±1, plus noise), the wine quality from two features (standardised alcohol and volatile
+Data: the 1-D targets of notebook 03 (`mlp.data.make_regression_1d`), two 2-D target surfaces
+(`mlp.data.target_surface`: XOR and a ring, targets ±1, plus noise), the wine quality from two features (standardised alcohol and volatile
 acidity) and the concrete strength from its eight inputs (`mlp.data.load_concrete`, strength in
 units of 10 MPa). A share `test_fraction` of the samples is held out as test data; `noise` is the
 standard deviation of the noise on the synthetic targets; `data_seed` draws them (and the split).
-The network is `mlp.fully_connected([inputs, width, …, width, 1], activation)`, seeded; the cost is
+The network is `mlp.fully_connected([inputs, width, …, width, 1], activation, bias_std=1)`, seeded (hidden
+biases spread, so the units do not all switch at the origin); the cost is
 the mean squared error E/N (`SquaredError("mean")`), so one step size τ suits every data set.
 Training is real: `mlp.optim.Descent`, full batch or minibatches of `batch_size`, step for step
 what `mlp.train` does; as many steps per frame as take about 8 ms, and every picture shows the
@@ -91,24 +92,6 @@ class PlaygroundData:
         return (shown - self.mean) / self.std
 
 
-def target_surface(kind: str, n: int = 240, rng=0) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded 2-D regression data: X (n, 2) uniform on [−3, 3]², y (n, 1) = ±1.
-
-    kind "xor": y = +1 where x₁·x₂ > 0 (first and third quadrant), else −1;
-    kind "ring": y = +1 where 1 < ‖x‖ < 2, else −1.
-    """
-    rng = np.random.default_rng(rng)
-    X = rng.uniform(-3, 3, size=(n, 2))
-    if kind == "xor":
-        inside = X[:, 0] * X[:, 1] > 0
-    elif kind == "ring":
-        radius = np.linalg.norm(X, axis=1)
-        inside = (radius > 1) & (radius < 2)
-    else:
-        raise ValueError(f"unknown kind {kind!r}: choose 'xor' or 'ring'")
-    return X, np.where(inside, 1.0, -1.0)[:, None]
-
-
 def _split(n: int, test_fraction: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training and the test samples: a seeded shuffle, round(test_fraction · n) held out."""
     order = np.random.default_rng(rng).permutation(n)
@@ -137,8 +120,7 @@ def load_dataset(key: str, test_fraction: float = 0.0, noise: float = 0.1, data_
                               ("input x (dimensionless)",), ((-4.0, 4.0),), (-1.7 - noise, 1.7 + noise),
                               "output (dimensionless)", np.zeros(1), np.ones(1), (grid[:, 0], f[:, 0]))
     if key in ("xor", "ring"):
-        X, y = target_surface(key, n=300, rng=rng)
-        y = y + noise * rng.standard_normal(y.shape)
+        X, y = mlp_data.target_surface(key, n=300, rng=rng, noise=noise)
         train, test = _split(len(X), test_fraction, rng)
         return PlaygroundData(key, label, X[train], y[train], X[test], y[test], X[train], X[test], ("$x_1$", "$x_2$"),
                               ("input $x_1$ (dimensionless)", "input $x_2$ (dimensionless)"),
@@ -158,20 +140,6 @@ def load_dataset(key: str, test_fraction: float = 0.0, noise: float = 0.1, data_
     extent = tuple((float(c.min()), float(c.max())) for c in shown.T)
     return PlaygroundData(key, label, X, y[train], X_test, y[test], shown[train], shown[test], names, labels, extent,
                           y_limits, target, mean, std)
-
-
-def make_network(sizes: list[int], activation: str, seed: int = 0):
-    """fully_connected(sizes, activation, rng=seed) with the hidden layers' biases drawn from Normal(0, 1).
-
-    mlp's Linear starts every bias at 0, so each first-layer unit would switch (kink, centre) at the
-    origin; spread biases let the units start at different places of the data, as a random start should.
-    """
-    rng = np.random.default_rng(seed)
-    model = fully_connected(sizes, activation, rng=rng)
-    linears = [layer for layer in model.layers if isinstance(layer, Linear)]
-    for layer in linears[:-1]:
-        layer.params["bias"][:] = rng.standard_normal(layer.n_out)
-    return model
 
 
 def _nice_horizon(k: int) -> int:
@@ -215,7 +183,7 @@ class Run:
         self.settings = s = settings
         self.data = load_dataset(s.dataset, s.test_fraction, s.noise, s.data_seed)
         self.sizes = [self.data.dims] + [s.width] * s.layers + [1]
-        self.model = make_network(self.sizes, s.activation, s.seed)
+        self.model = fully_connected(self.sizes, s.activation, rng=s.seed, bias_std=1.0)
         self.loss = SquaredError("mean")
         self.descent = Descent(self.model, self.loss, self.data.X, self.data.y, s.tau, batch_size=s.batch_size,
                                rng=s.data_seed)
@@ -732,5 +700,4 @@ def fit_texts(ax, renderer, pad: float = 3.0) -> None:
         ax.apply_aspect()
 
 
-__all__ = ["DATASETS", "Playground", "PlaygroundData", "Run", "Settings", "load_dataset", "make_network",
-           "target_surface"]
+__all__ = ["DATASETS", "Playground", "PlaygroundData", "Run", "Settings", "load_dataset"]
