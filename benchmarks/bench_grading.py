@@ -1,6 +1,6 @@
 """Grading throughput: `course.py grade` against `nbgrader autograde`, on the same submissions, in one run.
 
-    .venv/bin/python benchmarks/bench_grading.py [--count 24] [--jobs N]
+    .venv/bin/python -m benchmarks.bench_grading [--count 24] [--jobs N]     (from the repository root)
 
 Both grade the same COUNT honest submissions of notebook 01 (right, empty and partial in turn),
 laid out as nbgrader wants them (submitted/<student>/ps01/), from the same course folder, one after
@@ -21,8 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-import grading_corpus as corpus  # noqa: E402
+from tests import grading_corpus as corpus
 
 
 def main(argv: list[str]) -> int:

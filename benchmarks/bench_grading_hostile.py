@@ -5,7 +5,8 @@
 Each case runs in a fresh Python process that grades one submission of notebook 01 as
 `course.py grade` does (sandbox, feedback page), and reports that process's peak resident memory
 (getrusage(RUSAGE_SELF).ru_maxrss: the grader itself, not its workers or page renderers, which have
-limits of their own) and the wall-clock time. "honest" is a right submission, for comparison.
+limits of their own; "before" is the process with the grader imported and the case written, before grading)
+and the wall-clock time. "honest" is a right submission, for comparison.
 "forged" is a worker that answers with 66 MB of empty lists (22 million), as a patched codec in the
 kernel could: it cannot be submitted any more (review), so a forging worker stands in for it.
 """
@@ -21,8 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-import grading_corpus as corpus  # noqa: E402
+from tests import grading_corpus as corpus
 
 FORGER = """import sys
 sys.stdin.readline()
@@ -32,20 +32,27 @@ while sys.stdin.readline():
 """
 
 
-def _notebooks() -> dict[str, object]:
-    nb = json.loads(corpus.crafted("weird_cells"))
-    return {
-        "honest": corpus.submission(corpus.ALL_RIGHT, corpus._answer_question),
-        "huge_list": corpus.submission({**corpus.ALL_RIGHT, "solve_normal_equations": corpus.HUGE_LIST}),
-        "brackets_200KB_one_cell": json.dumps({**nb, "cells": [{"cell_type": "markdown", "metadata": {},
-                                                                "source": "[" * 100_000 + "]" * 100_000}, *nb["cells"]]}),
-        "brackets_80KB_in_8_cells": corpus.crafted("brackets"),
-        "outputs_250000": corpus.crafted("tiny_outputs"),
-        "cells_10000_of_3KB": json.dumps({**nb, "cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
-                                                            "source": "x = 1\n" * 500} for _ in range(10_000)]}),
-        "cells_450_of_3KB": corpus.crafted("many_cells"),
-        "sleeping_answers": corpus.submission(corpus.SLEEPING),
-    }
+def _weird() -> dict:
+    return json.loads(corpus.crafted("weird_cells"))
+
+
+CASES = {  # made only in the process that grades them (the 16 MB case would otherwise count in every peak)
+    "honest": lambda: corpus.submission(corpus.ALL_RIGHT, corpus._answer_question),
+    "huge_list": lambda: corpus.submission({**corpus.ALL_RIGHT, "solve_normal_equations": corpus.HUGE_LIST}),
+    "brackets_200KB_one_cell": lambda: json.dumps({**_weird(), "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "[" * 100_000 + "]" * 100_000}, *_weird()["cells"]]}),
+    "brackets_80KB_in_8_cells": lambda: corpus.crafted("brackets"),
+    "outputs_250000": lambda: corpus.crafted("tiny_outputs"),
+    "cells_10000_of_3KB": lambda: json.dumps({**_weird(), "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": "x = 1\n" * 500} for _ in range(10_000)]}),
+    "cells_450_of_3KB": lambda: corpus.crafted("many_cells"),
+    # the largest file the grader reads: 16 MB, as 4-byte characters (the costliest text), and 99,000 objects
+    "file_16MB_of_emoji": lambda: json.dumps({**_weird(), "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "\U0001F600" * 3_900_000}, *_weird()["cells"]]},
+        ensure_ascii=False),
+    "objects_99000": lambda: json.dumps({**_weird(), "metadata": {"x": [{} for _ in range(99_000)]}}),
+    "sleeping_answers": lambda: corpus.submission(corpus.SLEEPING),
+}
 
 
 def one(case: str) -> None:
@@ -59,10 +66,11 @@ def one(case: str) -> None:
         if case == "forged":
             (Path(tmp) / "forger.py").write_text(FORGER)
             transport.WORKER = Path(tmp) / "forger.py"
-            path.write_text(json.dumps(json.loads(corpus.crafted("weird_cells"))))
+            path.write_text(json.dumps(_weird()))
         else:
-            content = _notebooks()[case]
+            content = CASES[case]()
             path.write_text(content if isinstance(content, str) else corpus.nbformat.writes(content))
+            del content
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         if case == "forged":
@@ -85,8 +93,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
         one(argv[1])
         return 0
-    cases = argv or ["honest", "forged", *[c for c in _notebooks() if c != "honest"]]
-    print(f"{'case':<26} {'seconds':>8} {'grader peak MB':>15}  statuses")
+    cases = argv or ["honest", "forged", *[c for c in CASES if c != "honest"]]
+    print(f"{'case':<26} {'seconds':>8} {'grader peak MB':>15} {'(before)':>9}  statuses")
     for case in cases:
         run = subprocess.run([sys.executable, "-m", "benchmarks.bench_grading_hostile", "--one", case], cwd=ROOT,
                              capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
@@ -95,7 +103,8 @@ def main(argv: list[str]) -> int:
         except (IndexError, ValueError):
             print(f"{case:<26} failed: {run.stderr[-800:]}")
             continue
-        print(f"{case:<26} {result['seconds']:>8.1f} {result['peak_mb']:>15}  {', '.join(result['statuses'])}")
+        print(f"{case:<26} {result['seconds']:>8.1f} {result['peak_mb']:>15} {result['before_mb']:>9}  "
+              f"{', '.join(result['statuses'])}")
     return 0
 
 

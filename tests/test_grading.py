@@ -21,10 +21,9 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-import grading_corpus as corpus  # noqa: E402
-from tools.grading import sandbox as sandboxes  # noqa: E402
-from tools.grading.submission import find_submissions, load_lecture, plan, read_cells  # noqa: E402
+import grading_corpus as corpus  # (tests/ is on the path under pytest)
+from tools.grading import sandbox as sandboxes
+from tools.grading.submission import find_submissions, load_lecture, plan, read_cells
 
 COURSE = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 OTHERS = [p for p in COURSE if p.stem != corpus.NAME]  # notebook 01 has the corpus
@@ -521,3 +520,12 @@ def test_a_page_runs_only_the_local_mathjax_and_a_slow_page_is_stopped(tmp_path,
     nb.cells = [nbformat.v4.new_markdown_cell("[" * 20_000 + "]" * 20_000)]
     with pytest.raises(render.PageFailed, match="longer than"):
         render.page(nb, "t", True)
+
+
+def test_students_are_graded_in_turn():
+    from tools.grading.grader import in_turn
+    from tools.grading.submission import Submission
+    work = [(Submission(student, notebook, Path(".")), None) for student in ("a", "b") for notebook in ("01", "02", "03")]
+    work.append((Submission("c", "01", Path(".")), None))
+    assert [(s.student, s.notebook) for s, _ in in_turn(work)] == [
+        ("a", "01"), ("b", "01"), ("c", "01"), ("a", "02"), ("b", "02"), ("a", "03"), ("b", "03")]

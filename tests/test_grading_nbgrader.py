@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-import grading_corpus as corpus  # noqa: E402
+import grading_corpus as corpus  # (tests/ is on the path under pytest)
 
 pytestmark = [pytest.mark.nbgrader,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grader's sandbox needs Linux")]
