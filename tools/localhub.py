@@ -6,7 +6,11 @@ configurable-http-proxy from tools/npm (`python3 tools/system_deps.py npm`), the
 authenticator (any user name, one shared password), the simple local spawner (a home folder per
 user under the hub's folder; every server runs as the user that runs the hub, hence `--allow-root`
 as root) and one BLAS thread per kernel (OPENBLAS_NUM_THREADS=1), as the README advises.
-A service token (`LocalHub.token`) may create users, start and stop their servers and use them.
+A service token (`LocalHub.token`) may create users and their tokens, start and stop their servers and use them.
+With `grader=CONFIG` the hub also runs the course's grading service (tools/hub_service) as a managed service
+at /services/course-grader/, with the roles the README gives: the service may read users and groups, a
+student's server token may use the service, and every server gets MLP_GRADER_URL; `teachers` are put in
+the hub's group "teachers".
 
     with LocalHub(folder) as hub:          # started; stopped (hub, proxy, servers) on leaving
         hub.api("POST", "users/alice")     # the hub's REST API, /hub/api/...
@@ -57,7 +61,25 @@ c.Spawner.http_timeout = 180
 c.JupyterHub.concurrent_spawn_limit = 0
 c.JupyterHub.services = [{{"name": "course-tools", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "course-tools", "services": ["course-tools"],
-                            "scopes": ["admin:users", "admin:servers", "access:servers", "read:users"]}}]
+                            "scopes": ["admin:users", "admin:servers", "access:servers", "read:users", "tokens",
+                                       "access:services"]}}]
+'''
+GRADER = '''
+# the course's grading service (tools/hub_service), as the README's hub section configures it
+c.JupyterHub.services.append({{
+    "name": "course-grader", "url": "http://127.0.0.1:{service_port}", "oauth_no_confirm": True,
+    "command": [{python!r}, "-m", "tools.hub_service", "serve", "--config", {grader_config!r}],
+    "cwd": {root!r}, "environment": {{"OPENBLAS_NUM_THREADS": "1"}},
+}})
+c.JupyterHub.load_roles += [
+    {{"name": "course-grader", "services": ["course-grader"], "scopes": ["read:users", "read:groups"]}},
+    # students' tokens and their servers' JUPYTERHUB_API_TOKEN may use the service: the default roles plus it
+    {{"name": "user", "scopes": ["self", "access:services!service=course-grader"]}},
+    {{"name": "server", "scopes": ["users:activity!user", "access:servers!server",
+                                  "access:services!service=course-grader"]}},
+]
+c.JupyterHub.load_groups = {{"teachers": {{"users": {teachers!r}}}}}
+c.Spawner.environment["MLP_GRADER_URL"] = "http://127.0.0.1:{port}/services/course-grader/"
 '''
 
 
@@ -90,7 +112,8 @@ class HubError(RuntimeError):
 
 
 class LocalHub:
-    def __init__(self, folder: Path, password: str | None = None, start_seconds: float = 90) -> None:
+    def __init__(self, folder: Path, password: str | None = None, start_seconds: float = 90,
+                 grader: Path | None = None, teachers: tuple[str, ...] = ()) -> None:
         self.folder = Path(folder)
         self.homes = self.folder / "home"
         self.password = password or secrets.token_hex(8)
@@ -100,14 +123,20 @@ class LocalHub:
         self.log_path = self.folder / "jupyterhub.log"
         self.start_seconds = start_seconds
         self.process: subprocess.Popen | None = None
+        self.grader, self.teachers = grader, list(teachers)
+        self.grader_url = f"{self.base}/services/course-grader/"
 
     def config(self) -> str:
         args = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-        return CONFIG.format(
+        config = CONFIG.format(
             port=self.port, hub_port=free_port(), proxy_api_port=free_port(), proxy=str(PROXY),
             proxy_pid=str(self.folder / "proxy.pid"), db=str(self.folder / "jupyterhub.sqlite"),
             cookie=str(self.folder / "cookie_secret"), password=self.password, homes=str(self.homes),
             singleuser=str(VENV_BIN / "jupyterhub-singleuser"), args=args, token=self.token)
+        if self.grader is not None:
+            config += GRADER.format(service_port=free_port(), python=sys.executable, grader_config=str(self.grader),
+                                    root=str(ROOT), teachers=self.teachers, port=self.port)
+        return config
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else "(no log)"
@@ -152,6 +181,26 @@ class LocalHub:
 
     def api(self, method: str, path: str, body: dict | None = None, timeout: float = 60):
         return self.request(method, f"{self.base}/hub/api/{path}", body, timeout)
+
+    def user_token(self, user: str) -> str:
+        """A new API token of `user` (as a student's own token: it acts as them)."""
+        return self.api("POST", f"users/{user}/tokens", {"note": "hub tests", "expires_in": 3600})["token"]
+
+    def wait_for_grader(self, seconds: float = 120) -> None:
+        """Until the grading service answers behind the proxy (it starts after the hub)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                urllib.request.urlopen(self.grader_url + "api/submissions", timeout=10).close()
+                return
+            except urllib.error.HTTPError as error:
+                if error.code == 403:  # the service itself: it wants a student
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise HubError(f"the grading service did not answer within {seconds:.0f} s:\n{self.log_tail()}")
+            time.sleep(0.5)
 
     def wait_for_server(self, user: str, seconds: float = 180) -> None:
         """Until the user's server is ready (after POST users/NAME/server)."""

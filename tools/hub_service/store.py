@@ -80,7 +80,7 @@ def accept(engine: Engine, settings: Settings, student: str, notebook: str, cont
         relative = Path("submissions") / folder_of(student) / notebook / f"{now:%Y%m%dT%H%M%S%f}-{digest[:12]}.ipynb"
         write_durably(settings.storage / relative, content)
         row = Submission(student=student, notebook=notebook, content=content, sha256=digest, path=str(relative),
-                         submitted_at=now, late=rules.is_late(aware(now)), state=QUEUED, attempts=0)
+                         submitted_at=now, late=rules.is_late(aware(now)), state=QUEUED, attempts=0, marks=[])
         session.add(row)
     return row
 
