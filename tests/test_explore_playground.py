@@ -339,3 +339,31 @@ def test_the_diagram_keeps_every_label_inside_its_part_of_the_figure(dataset):
     for text in texts:
         box = text.get_window_extent(renderer)
         assert box.x0 >= figure.x0 and box.x1 <= min(figure.x1, right) and box.y0 >= figure.y0, text.get_text()
+
+
+def test_a_head_start_records_the_test_cost_often_enough_to_draw_a_curve():
+    playground = Playground(dataset="sine", steps=700)
+    steps = [k for k, _, _ in playground.frame()["checkpoints"]]
+    assert steps[:201] == list(range(201))            # every step up to k = 200
+    assert np.all(np.diff(steps) <= 5) and steps[-1] == 700
+    x, _ = playground.test_line.get_data()
+    assert len(x) == len(steps) > 300
+
+
+@pytest.mark.parametrize("dataset, colours", [("wine", ["#0072B2", "#56B4E9", "#E69F00", "#D55E00"]),
+                                              ("xor", ["black", "white"])])
+def test_the_dots_of_2d_data_are_drawn_over_the_heat_map_in_their_own_colours(dataset, colours):
+    playground = Playground(dataset=dataset, steps=20)
+    dots = [line for line in playground.ax_fun.get_lines() if line.get_label().startswith(("quality", "target"))]
+    assert [matplotlib.colors.to_hex(line.get_markerfacecolor()) for line in dots] == \
+        [matplotlib.colors.to_hex(c) for c in colours]
+    assert all(dot in playground.view.moving and dot.get_zorder() > playground.surface.get_zorder() for dot in dots)
+    assert sum(len(dot.get_xdata()) for dot in dots) == len(playground.run.data.X)
+    picture = playground.view.rgb().reshape(-1, 3)
+    if dataset == "wine":  # the saved picture shows every class colour (the heat map is grey)
+        for colour in colours:
+            rgb = np.array(matplotlib.colors.to_rgb(colour)) * 255
+            assert (np.abs(picture.astype(float) - rgb).max(axis=1) < 8).any(), colour
+    legend = [t.get_text() for t in playground.ax_fun.get_legend().get_texts()]
+    assert legend == [dot.get_label() for dot in dots]
+    assert playground.ax_fun.get_legend().get_texts()[0].get_fontsize() >= 10

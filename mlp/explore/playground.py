@@ -142,6 +142,12 @@ def load_dataset(key: str, test_fraction: float = 0.0, noise: float = 0.1, data_
                           y_limits, target, mean, std)
 
 
+def checkpoint_spacing(k: int) -> int:
+    """Steps between two recorded test costs near step k: every step up to k = 200, then about 200 to 500 per
+    horizon of the cost plot (2 up to 500, 5 up to 1,000, …), so the test curve is a curve at every zoom."""
+    return max(1, _nice_horizon(k + 1) // 200)
+
+
 def _nice_horizon(k: int) -> int:
     """The x-axis end of the cost plot: 100, 200, 500, 1000, … (the first at least k)."""
     horizon = 100
@@ -205,7 +211,12 @@ class Run:
         self.tau_changed = self.tau_changed or (self.k > 0 and tau != self.settings.tau)
 
     def advance(self, n: int) -> None:
-        self.error = advance(self.descent, n) or self.error
+        """n steps, with a checkpoint every `checkpoint_spacing(k)` steps on the way and one at the end."""
+        end = self.k + n
+        while self.k < end and self.error is None:
+            spacing = checkpoint_spacing(self.k)
+            self.error = advance(self.descent, min(end, (self.k // spacing + 1) * spacing) - self.k)
+            self.checkpoint()
         self.checkpoint()
 
     def cost(self, X: np.ndarray, y: np.ndarray) -> float:
@@ -274,7 +285,7 @@ class Playground(Explorer):
     title = "Training playground"
     longest_play = 900.0        # seconds: Play pauses by itself after this long (a forgotten tab keeps no kernel busy)
     _instances: "weakref.WeakSet[Playground]" = weakref.WeakSet()
-    figsize = (12.8, 4.3)
+    figsize = (12.8, 4.8)
     dpi = 80
     fps = 30.0
     grid_points = 56            # per axis of the 2-D heat map
@@ -480,9 +491,9 @@ class Playground(Explorer):
     def build(self, fig) -> None:
         # fixed positions (figure fractions): no layout engine runs, ever
         self.ax_net = fig.add_axes((0.005, 0.06, 0.36, 0.76))
-        self.ax_fun = fig.add_axes((0.42, 0.14, 0.225, 0.72))
-        self.ax_bar = fig.add_axes((0.655, 0.14, 0.009, 0.72))
-        self.ax_cost = fig.add_axes((0.77, 0.14, 0.215, 0.72))
+        self.ax_fun = fig.add_axes((0.42, 0.27, 0.225, 0.6))   # room below for the legend of the data
+        self.ax_bar = fig.add_axes((0.655, 0.27, 0.009, 0.6))
+        self.ax_cost = fig.add_axes((0.77, 0.27, 0.215, 0.6))
         # the header: labels drawn once, only the numbers in every picture (a whole line of text costs ~4 ms)
         style = dict(va="baseline", fontsize=12, weight="bold")
         self.header_labels = [fig.text(x, 0.945, label, ha="left", **style)
@@ -494,9 +505,9 @@ class Playground(Explorer):
         ax = self.ax_cost
         (self.cost_line,) = ax.plot([], [], color="tab:blue", lw=1.5)
         (self.train_line,) = ax.plot([], [], color="tab:blue", lw=1.5, label="training, all samples")
-        (self.test_line,) = ax.plot([], [], ".--", color="tab:orange", lw=1.5, ms=3, label="test")
+        (self.test_line,) = ax.plot([], [], "--", color="tab:orange", lw=1.5, label="test")
         (self.cost_dot,) = ax.plot([], [], "o", color="tab:blue", ms=4)
-        self.cost_key = ax.text(0.98, 0.97, "", transform=ax.transAxes, fontsize=7, ha="right", va="top",
+        self.cost_key = ax.text(0.98, 0.97, "", transform=ax.transAxes, fontsize=10, ha="right", va="top",
                                 bbox=dict(facecolor="white", edgecolor="0.8", alpha=0.9, pad=2))
         self.diverged_text = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                      color="tab:red", fontsize=13, weight="bold")
@@ -542,7 +553,9 @@ class Playground(Explorer):
             self.ax_fun.clear()
             self.ax_bar.clear()
             ax = self.ax_fun
-            test_style = dict(marker="o", mfc="none", mec="tab:orange", mew=1.0, ls="none", zorder=3)
+            test_style = dict(marker="s", mfc="none", mec="black", mew=1.0, ls="none", zorder=4)
+            below = dict(loc="upper center", bbox_to_anchor=(0.5, -0.17), fontsize=10, frameon=False,
+                         handletextpad=0.3, columnspacing=1.0)
             if d.dims == 1:
                 ax.axvspan(-3, 3, color="0.94", zorder=0, label="where the data are")
                 ax.plot(d.shown[:, 0], d.y[:, 0], "o", ms=3, color="0.35", zorder=2, label="training data")
@@ -555,47 +568,46 @@ class Playground(Explorer):
                 ax.set_ylim(*d.y_limits)
                 ax.set_xlabel(d.axis_labels[0])
                 ax.set_ylabel(d.target_label)
-                ax.legend(loc="upper left", fontsize=7, ncols=2, frameon=True, framealpha=0.9)
+                ax.legend(ncols=2, **below)
                 self.ax_bar.set_visible(False)
                 title = "Network function N(x; θ(k)) and the data"
             elif d.dims == 2:
-                cmap = "viridis" if d.key == "wine" else "RdBu_r"
+                # the heat map is the network; the dots, in a style of their own (shapes or Okabe–Ito colours,
+                # black edges), are the samples' targets; they move with it, as they are drawn over it
+                cmap = "Greys" if d.key == "wine" else "RdBu_r"
                 (x0, x1), (y0, y1) = d.extent
                 self.surface = ax.imshow(np.zeros((2, 2)), extent=(x0, x1, y0, y1), origin="lower", aspect="auto",
                                          cmap=cmap, vmin=d.y_limits[0], vmax=d.y_limits[1], interpolation="nearest", zorder=1)
-                # one line of markers per target value: much faster to draw than a scatter with a colour per point
-                norm = matplotlib.colors.Normalize(*d.y_limits)
-                colours = matplotlib.colormaps[cmap]
-                size, edge = (2.5, 0.25) if d.key == "wine" else (4.0, 0.5)
-                values = np.round(d.y[:, 0], 1)
-                for value in np.unique(values):
-                    ax.plot(*d.shown[values == value].T, "o", ms=size, mfc=colours(norm(value)), mec="black", mew=edge,
-                            zorder=2)
+                dots = []
+                for rows, label, style in _target_classes(d):
+                    dots += ax.plot(*d.shown[rows].T, ls="none", zorder=2, label=label, **style)
                 if show_test:
-                    ax.plot(*d.shown_test.T, ms=size + 1.5, **test_style)
-                self._function_artists = [self.view.animate(self.surface)]
+                    dots += ax.plot(*d.shown_test.T, ms=5, label="test data", **test_style)
+                self._function_artists = [self.view.animate(self.surface), *(self.view.animate(dot) for dot in dots)]
                 ax.set_xlim(x0, x1)
                 ax.set_ylim(y0, y1)
                 ax.set_xlabel(d.axis_labels[0])
                 ax.set_ylabel(d.axis_labels[1])
+                ax.legend(ncols=3 if d.key == "wine" else 2, **below)
                 self.ax_bar.set_visible(True)
                 colorbar = self.ax_bar.figure.colorbar(self.surface, cax=self.ax_bar)
-                colorbar.set_label(d.target_label, fontsize=8)
+                colorbar.set_label("N(x; θ(k)): " + d.target_label, fontsize=8)
                 self.ax_bar.tick_params(labelsize=8)
-                title = "N(x; θ(k)) (colours) and the data (dots" + (", test: rings)" if show_test else ")")
+                title = "N(x; θ(k)) (shades) and the data (dots)"
             else:  # more inputs than a picture has axes: prediction against target
                 lo, hi = d.y_limits
                 ax.plot([lo, hi], [lo, hi], "--", color="0.35", lw=1, zorder=1, label="N(x; θ) = y")
                 (self.predicted,) = ax.plot([], [], "o", ms=2.5, color="tab:blue", alpha=0.6, zorder=2,
                                             label="training data")
-                (self.predicted_test,) = ax.plot([], [], ms=3.5, label="test data", **test_style)
+                (self.predicted_test,) = ax.plot([], [], ms=3.5, label="test data" if show_test else "_hidden",
+                                                 **test_style)
                 self.predicted_test.set_visible(show_test)
                 self._function_artists = [self.view.animate(self.predicted), self.view.animate(self.predicted_test)]
                 ax.set_xlim(lo, hi)
                 ax.set_ylim(lo, hi)
                 ax.set_xlabel(f"measured y: {d.target_label}")
                 ax.set_ylabel("network N(x; θ(k)) [10 MPa]")
-                ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
+                ax.legend(ncols=3, **below)
                 self.ax_bar.set_visible(False)
                 title = "Network output against the measured target"
             ax.set_title(title)
@@ -676,6 +688,24 @@ class Playground(Explorer):
         if result["error"]:
             text += f"<br><span style='color:#b00020'><b>DivergenceError</b>: {html.escape(result['error'])} Press Reset or choose a smaller τ.</span>"
         return text
+
+
+OKABE_ITO = ("#0072B2", "#56B4E9", "#E69F00", "#D55E00")  # blue, sky blue, orange, vermillion: colour-blind safe
+
+
+def _target_classes(d: PlaygroundData) -> list[tuple[np.ndarray, str, dict]]:
+    """The training samples of a 2-D data set in classes of their target, each with a legend label and a marker style.
+
+    XOR and ring (targets ±1 plus noise): black dots for y > 0, white dots for y ≤ 0. Wine: four quality
+    classes (3–4, 5, 6, 7–8) in four Okabe–Ito colours, black-edged.
+    """
+    y = d.y[:, 0]
+    if d.key != "wine":
+        return [(y > 0, "target y = +1", dict(marker="o", ms=4, mfc="black", mec="black", mew=0.5)),
+                (y <= 0, "target y = −1", dict(marker="o", ms=4, mfc="white", mec="black", mew=0.8))]
+    classes = [(y <= 4, "quality 3–4"), (y == 5, "quality 5"), (y == 6, "quality 6"), (y >= 7, "quality 7–8")]
+    return [(rows, label, dict(marker="o", ms=3.2, mfc=colour, mec="black", mew=0.3))
+            for (rows, label), colour in zip(classes, OKABE_ITO)]
 
 
 def fit_texts(ax, renderer, pad: float = 3.0) -> None:
