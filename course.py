@@ -66,6 +66,7 @@ COMMANDS = {
     "present": (["lab"], [], lambda rest: [PYTHON, "tools/present.py", *rest]),
     "grade": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "grade", *rest]),
     "check": (["grading"], [], lambda rest: [PYTHON, "-m", "tools.grading", "check", *rest]),
+    "submit": ([], [], lambda rest: [PYTHON, "-m", "mlp.exercises.submit", *rest]),
 }
 # test markers left out by default (pyproject.toml's addopts) and what selecting them with -m needs
 MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], []), "grading": ([], [])}

@@ -1,4 +1,5 @@
 """The hub service's own logic on SQLite, without a hub or a grader: rules, the queue, the gradebook, pages.
+Marked `hub`: SQLAlchemy and alembic come with the hub extra (python3 course.py test -m hub installs it).
 
 (The service with a real hub, PostgreSQL, workers grading and Chromium: tests/hub/test_service_*.py, -m hub.)
 """
@@ -12,6 +13,7 @@ import pytest
 from tools.grading.grader import Mark
 from tools.hub_service import db, pages, settings, store
 
+pytestmark = pytest.mark.hub
 NB = "01_linear_regression"
 
 
