@@ -4,9 +4,12 @@
                                             (Debian's package `chromium`, with apt-get, as root)
     python3 tools/system_deps.py npm        JupyterHub's proxy (configurable-http-proxy) and MathJax 3
                                             (the website's formulas): `npm ci` in tools/npm from its lock file
+    python3 tools/system_deps.py postgresql PostgreSQL's server for the grading service's tests (Debian's
+                                            package `postgresql`, with apt-get, as root; the tests start
+                                            it themselves in a temporary folder, the system's is not used)
 
-`python3 course.py test` runs the first before pytest (and both when hub or site tests are selected,
-`-m hub`, `-m site`); `python3 course.py site` runs the second. Standard library only, so that it runs
+`python3 course.py test` runs the first before pytest (and the first two when hub or site tests are selected,
+`-m hub`, `-m site`, and postgresql with `-m hub`); `python3 course.py site` runs the second. Standard library only, so that it runs
 before the virtual environment exists. Nothing is installed that is already there: a Chromium on
 PATH (or named by MLP_BROWSER) is used as it is; the npm packages are installed again only when
 tools/npm/package-lock.json changes.
@@ -114,7 +117,37 @@ def ensure_npm() -> bool:
     return True
 
 
-STEPS = {"chromium": ensure_chromium, "npm": ensure_npm}
+def find_postgresql() -> str | None:
+    """The folder of PostgreSQL's initdb (Debian: /usr/lib/postgresql/VERSION/bin, the newest), else PATH's."""
+    import glob
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True)
+    if found:
+        return str(Path(found[0]).parent)
+    initdb = shutil.which("initdb")
+    return str(Path(initdb).parent) if initdb else None
+
+
+def ensure_postgresql() -> bool:
+    """PostgreSQL's server binaries, installed with apt when missing and possible (the tests run their own server)."""
+    if folder := find_postgresql():
+        say(f"PostgreSQL for the grading service's tests: {folder}")
+        return True
+    if not _is_root() or not shutil.which("apt-get"):
+        why = "not running as root" if shutil.which("apt-get") else "no apt-get on this machine"
+        say(f"NO POSTGRESQL, and it cannot be installed here ({why}): the service's PostgreSQL tests will FAIL; "
+            "install it (Debian/Ubuntu: sudo apt-get install postgresql)")
+        return False
+    say("no PostgreSQL found: installing Debian's package 'postgresql' with apt-get (about 20 MB download) ...")
+    if not _apt_install(["postgresql"]):
+        return False
+    if folder := find_postgresql():
+        say(f"installed PostgreSQL: {folder} (its own cluster service is not needed by the tests)")
+        return True
+    say("apt-get installed no initdb: install PostgreSQL's server by hand")
+    return False
+
+
+STEPS = {"chromium": ensure_chromium, "npm": ensure_npm, "postgresql": ensure_postgresql}
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,6 @@ in a folder of its own under the system's temporary folder (removed when stopped
 """
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -24,12 +23,10 @@ HINT = "install Debian's PostgreSQL: python3 tools/system_deps.py postgresql (as
 
 
 def binaries() -> Path | None:
-    """The folder of initdb and postgres (Debian: /usr/lib/postgresql/VERSION/bin), newest first; else PATH."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True)
-    if found:
-        return Path(found[0]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
+    """The folder of initdb and postgres (tools/system_deps.py finds it), or None."""
+    from tools.system_deps import find_postgresql
+    folder = find_postgresql()
+    return Path(folder) if folder else None
 
 
 def free_port() -> int:
