@@ -33,5 +33,6 @@ def stub():
 
 @pytest.fixture
 def hard_coded():
-    """hard_coded(check, name, right): an answer that replays what `right` gave on the notebook's inputs."""
+    """hard_coded(check, {name: function}): {name: answer} replaying what the functions gave on the notebook's
+    inputs."""
     return _hard_coded

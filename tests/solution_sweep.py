@@ -4,10 +4,7 @@ mlp's objects a check's scenarios call while the student's code runs (so that no
 code an exercise declares as its `answer`)."""
 from __future__ import annotations
 
-import importlib
-import inspect
 import sys
-import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +12,7 @@ import nbformat
 import numpy as np
 
 import mlp
+from mlp.exercises import watch
 from mlp.exercises.contract import is_answer_cell
 from mlp.exercises.core import InProcess
 
@@ -53,48 +51,19 @@ def verdicts_at_once(jobs, workers: int = 4) -> list:
         return list(pool.map(judge, jobs))
 
 
-def resolve(dotted: str):
-    """The object a dotted name of mlp names ("mlp.graph", "mlp.layers.Sigmoid")."""
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            value = importlib.import_module(".".join(parts[:i]))
-        except ModuleNotFoundError:
-            continue
-        for part in parts[i:]:
-            value = getattr(value, part)
-        return value
-    raise ModuleNotFoundError(dotted)
-
-
-def code_of(obj) -> set:
-    """The code objects of a function, of a class's own methods, or of everything a module defines."""
-    if isinstance(obj, types.ModuleType):
-        return set().union(*(code_of(v) for v in vars(obj).values()
-                             if getattr(v, "__module__", None) == obj.__name__ and (inspect.isfunction(v) or
-                                                                                       inspect.isclass(v))))
-    if inspect.isclass(obj):
-        return set().union(set(), *(code_of(v) for v in vars(obj).values()
-                                    if inspect.isfunction(v) or isinstance(v, (property, staticmethod, classmethod))))
-    if isinstance(obj, property):
-        return set().union(*(code_of(f) for f in (obj.fget, obj.fset, obj.fdel) if f))
-    if isinstance(obj, (staticmethod, classmethod)):
-        return code_of(obj.__func__)
-    return {obj.__code__} if inspect.isfunction(obj) else set()
-
-
 class Watching(InProcess):
-    """The notebook's transport, recording every call into `codes` while the student's code (or a scenario
-    beside it) runs: what the toolkit's watcher would object to."""
+    """The notebook's transport, recording in `seen` the qualified name of every function of the dotted
+    `names` (watch.codes) called while the student's code (or a scenario beside it) runs: what the
+    toolkit's watcher would object to."""
 
-    def __init__(self, objects: dict, codes: set) -> None:
+    def __init__(self, objects: dict, names: tuple[str, ...]) -> None:
         super().__init__(objects)
-        self.codes, self.seen = codes, set()
+        self.codes, self.seen = set(watch.codes(names)), set()
 
     def answer(self, request: dict) -> dict:
         def profile(frame, event, arg):
             if event == "call" and frame.f_code in self.codes:
-                self.seen.add(f"{frame.f_code.co_qualname}")
+                self.seen.add(frame.f_code.co_qualname)
 
         sys.setprofile(profile)
         try:
