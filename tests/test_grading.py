@@ -474,7 +474,7 @@ def test_a_forged_reply_is_refused_before_it_is_read(tmp_path, monkeypatch):
                     " 'deep': '[' * 5000 + ']' * 5000}[kind]\n"
                     "sys.stdout.write('{\"answer\": ' + line + '}\\n'); sys.stdout.flush(); sys.stdin.readline()\n")
     none = sandboxes.Sandbox("none", reason="test")
-    for kind, message in (("huge", "more than 1 MB"), ("many", "lists and objects"), ("deep", "nested")):
+    for kind, message in (("huge", "more than [12] MB"), ("many", "lists and objects"), ("deep", "nested")):
         monkeypatch.setattr(transport, "WORKER", fake)
         monkeypatch.setattr(none, "command", lambda argv, slot, kind=kind: [*argv, kind])
         worker = transport.Worker(none, sandboxes.Limits(), 0, "linear_regression")

@@ -318,8 +318,7 @@ class Matcher:
 
 def _review(source: str, step: Step, lecture: Lecture) -> tuple[str, ...]:
     """Why the student's answer cell must not run (mlp.exercises.review), or () if it may."""
-    number = step.answers.removeprefix("Exercise ")
-    exercise = core.EXERCISES.get(number)
+    exercise = next((e for e in core.EXERCISES.values() if e.label == step.answers), None)
     try:
         return tuple(clean(str(r)) for r in review_answer(source, exercise, set(lecture.names)))
     except (RecursionError, MemoryError, SyntaxError, ValueError) as error:

@@ -54,10 +54,12 @@ class Worker:
         try:
             self.process = subprocess.Popen(sandbox.command(argv, slot), **popen)
         except OSError as error:
-            raise WorkerLost("crashed", f"the grader could not start a kernel ({error})") from None
+            raise WorkerLost(contract.CRASHED, f"the grader could not start a kernel ({error})") from None
         self.chunks: queue.Queue[bytes] = queue.Queue()
         self.buffer = b""
-        self.unread = 0  # bytes the pump has queued and _read not yet taken
+        self.unread = 0  # bytes the pump has queued and _read not yet taken (both change it: under the lock)
+        self.lock = threading.Lock()
+        self.flooded = False
         threading.Thread(target=self._pump, daemon=True).start()
         self.ask({"op": "start", "topic": topic}, START_SECONDS, budget=False)
 
@@ -69,8 +71,11 @@ class Worker:
                 chunk = stream.read1(1 << 20)
                 if not chunk:
                     break
-                self.unread += len(chunk)
-                if self.unread > 2 * self.limits.answer_bytes:  # nobody asked for this much: stop it here
+                with self.lock:
+                    self.unread += len(chunk)
+                    flooded = self.unread > 2 * self.limits.answer_bytes
+                if flooded:  # nobody asked for this much: stop it here
+                    self.flooded = True
                     self.kill_process()
                     break
                 self.chunks.put(chunk)
@@ -90,14 +95,14 @@ class Worker:
         if budget:
             seconds = min(seconds, self.remaining())
             if seconds <= 0:
-                self._lose("timeout", f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
+                self._lose(contract.TIMEOUT, f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
         message = {**message, "seconds": seconds, "limit": self.limits.answer_bytes,
                    "containers": self.limits.answer_containers}
         try:
             self.process.stdin.write(json.dumps(message).encode() + b"\n")
             self.process.stdin.flush()
         except (OSError, ValueError):
-            self._lose("crashed", self._death())
+            self._lose(contract.CRASHED, self._death())
         return self._read(seconds + GRACE, seconds, budget)
 
     def _read(self, wait: float, seconds: float, budget: bool) -> dict:
@@ -109,15 +114,17 @@ class Worker:
             left = end - time.monotonic()
             if left <= 0:
                 if budget and self.remaining() <= GRACE:
-                    self._lose("timeout", f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
-                self._lose("timeout", f"it ran longer than {seconds:g} s and was stopped: look for a loop that never ends")
+                    self._lose(contract.TIMEOUT, f"the notebook ran longer than the {self.limits.notebook_seconds:g} s it may take")
+                self._lose(contract.TIMEOUT, f"it ran longer than {seconds:g} s and was stopped: look for a loop that never ends")
             try:
                 chunk = self.chunks.get(timeout=left)
             except queue.Empty:
                 continue
             if not chunk:
-                self._lose(contract.CRASHED, self._death())
-            self.unread -= len(chunk)
+                self._lose(contract.CRASHED, f"the kernel sent more than {2 * self.limits.answer_bytes / 2**20:g} MB "
+                                             "that nobody asked for (refused unread)" if self.flooded else self._death())
+            with self.lock:
+                self.unread -= len(chunk)
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         if len(line) > self.limits.answer_bytes:
@@ -202,7 +209,7 @@ class SandboxTransport(core.Transport):
         if isinstance(reply.get("answer"), dict):
             return reply["answer"]
         if reply.get("timeout"):
-            raise core.TransportError("timeout", f"your code ran longer than {self.seconds:g} s and was stopped: "
+            raise core.TransportError(contract.TIMEOUT, f"your code ran longer than {self.seconds:g} s and was stopped: "
                                                  "look for a loop that never ends")
         raise core.TransportError(contract.CRASHED, "the kernel could not run the check "
                                                     f"({clean(str(reply.get('fault')))[:200]})")
