@@ -68,6 +68,13 @@ def slip(got, slips, rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
     return next((why for wrong, why in slips if wrong is not None and close(got, wrong, rtol, atol)), None)
 
 
+def miscounted(got: int, what: str, slips, otherwise: str) -> Wrong:
+    """The Wrong for a count `got` known to be off: "<what> returned <got>, which <hint>" for the first known
+    mistake it equals exactly (slips as for `slip`), else "<what> returned <got><otherwise>"."""
+    hint = slip(got, slips, rtol=0, atol=0)
+    return Wrong(f"{what} returned {got}, which {hint}" if hint else f"{what} returned {got}{otherwise}")
+
+
 def array(got, expected, what: str, hint: str = "", rtol: float = 1e-6, atol: float = 1e-9,
           where=None) -> np.ndarray:
     """`got` as a float array equal to `expected` (shape, then values), or Wrong saying which entry is off.

@@ -302,9 +302,7 @@ def check_steps_needed(t, steps_needed):
         for tau in taus:
             what = f"steps_needed(X, tau, shrink={shrink:.3g}) for X of shape {X.shape} and {_tau_text(tau, lam_max)}"
             got = t.call(steps_needed, X, tau, shrink, what=what)
-            if isinstance(got, (float, np.floating)) and float(got).is_integer():
-                got = int(got)  # 57.0 counts as 57 steps
-            got = expect.integer(got, what)
+            got = expect.integer(got, what)  # 57.0 counts as 57 steps
             expected = convergence.steps_needed(X, tau, shrink)
             if got == expected:
                 continue
@@ -323,10 +321,8 @@ def check_steps_needed(t, steps_needed):
                 (count(rho, 2), "is the count for E − E(θ̂) (it can shrink by ρ² per step): the question is "
                                 "about the distance ‖θ(k) − θ̂‖"),
             ]
-            hint = expect.slip(got, slips, rtol=0, atol=0)
-            raise Wrong(f"{what} returned {got}, which {hint}" if hint else
-                        f"{what} returned {got}, but {expected} steps are needed: after k steps the distance is at most "
-                        "ρ(τ)^k times what it was")
+            raise expect.miscounted(got, what, slips, f", but {expected} steps are needed: after k steps the distance "
+                                                      "is at most ρ(τ)^k times what it was")
     return "k = ⌈ln(shrink) / ln ρ(τ)⌉, the fewest steps with ρ(τ)^k <= shrink."
 
 

@@ -287,10 +287,8 @@ def check_gradient_evaluations(t, gradient_evaluations):
             (floor_epochs * n + floor_rest * batch, f"counts ⌊N/B⌋ = {n // batch} steps per epoch: the samples left "
                                                     "over form one more, smaller batch, one more step"),
         ]
-        hint = expect.slip(got, slips, rtol=0, atol=0)
-        raise Wrong(f"{what} returned {got}, which {hint}" if hint else
-                    f"{what} returned {got}, expected {expected}: an epoch is ⌈N/B⌉ steps and evaluates each sample "
-                    "once; count the full epochs first, then the steps left over")
+        raise expect.miscounted(got, what, slips, f", expected {expected}: an epoch is ⌈N/B⌉ steps and evaluates each "
+                                                  "sample once; count the full epochs first, then the steps left over")
     return "an epoch evaluates N per-sample gradients whatever B is; only the number of steps, ⌈N/B⌉, changes."
 
 
