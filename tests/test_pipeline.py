@@ -284,4 +284,5 @@ def test_the_colab_cell_does_nothing_outside_colab_and_installs_the_course_insid
     monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     exec(contract.COLAB_CELL, {})
-    assert len(ran) == 1 and ran[0][-1] == f"mlp-course @ git+{contract.REPOSITORY}" and enabled == [True]
+    assert len(ran) == 1 and ran[0][-1] == f"mlp-course @ git+https://github.com/{contract.REPOSITORY}@{contract.BRANCH}"
+    assert enabled == [True]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, TypeVar
 
-from system_deps import CHROMIUM_ARGS
+from tools.system_deps import CHROMIUM_ARGS
 
 T = TypeVar("T")
 

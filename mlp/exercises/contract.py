@@ -37,7 +37,8 @@ def check_module(notebook: str) -> str:
 
 # --- where the course lives, and the lectures' first cell ------------------------------------------
 
-REPOSITORY = "https://github.com/mlp-course/mlp-course"  # Colab installs from it; the website links to it
+REPOSITORY = "mlp-course/how-neural-networks-learn"  # on GitHub (owner/name): Colab installs the course from it
+BRANCH = "main"                                      # and the website's "Open in Colab" links open its lectures
 COLAB_TAG = "colab-setup"  # the tag of the lectures' first cell, which the generator writes
 COLAB_CELL = f"""\
 # In Google Colab only: install the course and let Colab show its explorers. Elsewhere this does nothing.
@@ -45,7 +46,7 @@ import sys
 
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "mlp-course @ git+{REPOSITORY}"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "mlp-course @ git+https://github.com/{REPOSITORY}@{BRANCH}"], check=True)
     from google.colab import output
     output.enable_custom_widget_manager()"""
 

@@ -27,13 +27,12 @@ from pathlib import Path
 
 import nbformat
 
+from mlp.exercises import contract
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 MATHJAX = ROOT / "tools" / "npm" / "node_modules" / "mathjax" / "es5"
 PAGES = {"README.md": "The README: setup, deployment, reference", "TEACHING.md": "Teaching guide"}  # when present
-CODE_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\b")
-MARKDOWN_MARKER = re.compile(r"^\s*<!-- (BEGIN|END) SOLUTION -->\s*$")
-HIDDEN_BEGIN, HIDDEN_END = re.compile(r"^\s*### BEGIN HIDDEN TESTS"), re.compile(r"^\s*### END HIDDEN TESTS")
 COLAB = "https://colab.research.google.com/github/{repository}/blob/{branch}/lectures/{name}"
 
 
@@ -41,11 +40,13 @@ def strip_markers(source: str, cell_type: str) -> str:
     """The cell's source as the website shows it: no marker lines, no hidden tests."""
     out, hidden = [], False
     for line in source.splitlines():
-        if HIDDEN_BEGIN.match(line):
+        markers = (contract.SOLUTION_BEGIN, contract.SOLUTION_END) if cell_type == "code" else (
+            contract.MARKDOWN_BEGIN, contract.MARKDOWN_END)
+        if contract.HIDDEN_BEGIN.match(line):
             hidden = True
-        elif HIDDEN_END.match(line):
+        elif contract.HIDDEN_END.match(line):
             hidden = False
-        elif not hidden and not (CODE_MARKER if cell_type == "code" else MARKDOWN_MARKER).match(line):
+        elif not hidden and not any(marker.match(line) for marker in markers):
             out.append(line)
     return "\n".join(out)
 

@@ -5,13 +5,11 @@ The sources are a staging folder that build.py fills: the solutions with their s
 download, and MathJax 3 from npm in _static/mathjax, so that no page asks another server for anything.
 Every solution's page links its lecture in Google Colab (build.py writes the link from REPOSITORY and BRANCH).
 """
-import os
+from mlp.exercises import contract
 
-# The GitHub repository the site is published from, whose lectures/ the "Open in Colab" links open. GitHub
-# Actions names it (GITHUB_REPOSITORY, GITHUB_REF_NAME: .github/workflows/pages.yml builds the site there);
-# elsewhere it is this default: set it to your repository when you build the site yourself.
-REPOSITORY = os.environ.get("GITHUB_REPOSITORY") or "mlp-course/how-neural-networks-learn"
-BRANCH = (os.environ.get("GITHUB_REF_NAME") if os.environ.get("GITHUB_REF_TYPE") == "branch" else None) or "main"
+# The GitHub repository whose lectures/ the "Open in Colab" links open: one home, mlp/exercises/contract.py
+# (the lectures' own Colab cell installs the course from there too). Set it there for your own repository.
+REPOSITORY, BRANCH = contract.REPOSITORY, contract.BRANCH
 project = "How neural networks learn"
 html_title = "How neural networks learn"
 author = "the course's authors"
