@@ -53,8 +53,29 @@ def test_minibatches_are_mlp_trains_own(batch_size):
     for name, theta in model.params.items():
         np.testing.assert_array_equal(playground.run.model.params[name], theta)
     np.testing.assert_array_equal(playground.run.descent.costs, history.costs)
-    assert f"batches of B = {batch_size}" in playground.status.value or playground.show() or \
-        f"batches of B = {batch_size}" in playground.status.value
+    playground.show()
+    assert f"batches of {batch_size} of 240" in playground.status.value
+    assert playground.header_numbers[3].get_text() == f"{batch_size} of 240"
+
+
+def test_a_batch_as_large_as_the_data_is_full_batch_and_the_picture_says_which():
+    pictures = {}
+    for batch_size in (None, 128, 64):  # sine: 80 training samples
+        playground = Playground(batch_size=batch_size)
+        pictures[batch_size] = playground.image.value
+        assert playground.header_numbers[3].get_text() == {None: "all 80", 128: "128 ≥ 80: all", 64: "64 of 80"}[batch_size]
+    assert len(set(pictures.values())) == 3   # every position of the batch slider gives its own picture
+
+
+def test_moving_a_control_away_and_back_gives_the_same_picture():
+    playground = Playground()
+    for name, other in [("dataset", "abs"), ("layers", 2), ("width", 9), ("batch_size", 16), ("edges", "gradients")]:
+        first = playground.image.value
+        old = playground.controls[name].value
+        playground.controls[name].value = other
+        assert playground.image.value != first, name
+        playground.controls[name].value = old
+        assert playground.image.value == first, f"{name}: moved back, the picture is not the first one"
 
 
 def test_advance_stops_at_a_divergence_with_its_message():

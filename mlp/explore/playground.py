@@ -142,6 +142,13 @@ def load_dataset(key: str, test_fraction: float = 0.0, noise: float = 0.1, data_
                           y_limits, target, mean, std)
 
 
+def batch_text(batch_size: int | None, n: int) -> str:
+    """The batch size B as the picture and the status line say it: "32 of 80", "all 80", "128 ≥ 80: all"."""
+    if batch_size is None:
+        return f"all {n:,}"
+    return f"{batch_size} of {n:,}" if batch_size < n else f"{batch_size} ≥ {n:,}: all"
+
+
 def checkpoint_spacing(k: int) -> int:
     """Steps between two recorded test costs near step k: every step up to k = 200, then about 200 to 500 per
     horizon of the cost plot (2 up to 500, 5 up to 1,000, …), so the test curve is a curve at every zoom."""
@@ -481,23 +488,25 @@ class Playground(Explorer):
         self._enable()
         now = time.perf_counter()
         status = not moving or now - self._status_sent >= self.status_period
-        if status:
+        super().show(moving=moving, status=status)
+        if status:  # the code line last: whoever sees it has the picture and the status line of its step already
             self._status_sent = now
             self.code.value = f"<code style='user-select: all'>{html.escape(self.result['code'])}</code>"
-        super().show(moving=moving, status=status)
 
     # --- the picture --------------------------------------------------------------------------
 
     def build(self, fig) -> None:
         # fixed positions (figure fractions): no layout engine runs, ever
-        self.ax_net = fig.add_axes((0.005, 0.06, 0.36, 0.76))
+        self.net_box = (0.005, 0.06, 0.36, 0.76)
+        self.ax_net = fig.add_axes(self.net_box)
         self.ax_fun = fig.add_axes((0.42, 0.27, 0.225, 0.6))   # room below for the legend of the data
         self.ax_bar = fig.add_axes((0.655, 0.27, 0.009, 0.6))
         self.ax_cost = fig.add_axes((0.77, 0.27, 0.215, 0.6))
         # the header: labels drawn once, only the numbers in every picture (a whole line of text costs ~4 ms)
         style = dict(va="baseline", fontsize=12, weight="bold")
         self.header_labels = [fig.text(x, 0.945, label, ha="left", **style)
-                              for x, label in ((0.01, "step k ="), (0.19, "E(θ(k))/N ="), (0.4, "τ ="))]
+                              for x, label in ((0.01, "step k ="), (0.19, "E(θ(k))/N ="), (0.4, "τ ="),
+                                                         (0.52, "batch B ="))]
         self.header_numbers = [self.view.animate(fig.text(0, 0.945, "", ha="left", **style)) for _ in self.header_labels]
         self._header_placed = False
         self._drawn_net = self._drawn_data = None
@@ -532,6 +541,7 @@ class Playground(Explorer):
         if self.diagram is not None:
             self.view.forget(*self.diagram.edges)
         self.ax_net.clear()
+        self.ax_net.set_position(self.net_box)  # as first made: the last diagram's equal aspect shrank it
         self.diagram = NetworkDiagram(self.ax_net, result["sizes"], max_neurons=8,
                                       input_names=list(self.run.data.input_names))
         what = "gradients ∂(E/N)/∂θ_w" if key[3] == "gradients" else "weights θ_w"
@@ -667,7 +677,8 @@ class Playground(Explorer):
                 box = label.get_window_extent(renderer).transformed(self.view.figure.transFigure.inverted())
                 number.set_x(box.x1 + 0.005)
             self._header_placed = True
-        for number, text in zip(self.header_numbers, (f"{result['k']:,}", cost, f"{result['tau']:.3g}")):
+        for number, text in zip(self.header_numbers, (f"{result['k']:,}", cost, f"{result['tau']:.3g}",
+                                                      batch_text(result["batch_size"], len(self.run.data.X)))):
             number.set_text(text)
             number.set_color("tab:red" if result["error"] else "black")
 
@@ -678,7 +689,7 @@ class Playground(Explorer):
                 f"(at k = 0: {checkpoints[0][1]:.4g})")
         if np.isfinite(test):
             text += f", <b>{test:.4g}</b> on the test data"
-        batch = "full batch" if result["batch_size"] is None else f"batches of B = {result['batch_size']}"
+        batch = "batches of " + batch_text(result["batch_size"], len(self.run.data.X))
         text += f"; τ = {result['tau']:.3g}, {batch}, network {result['sizes']}"
         if self.player.running:
             times = getattr(self, "frame_seconds", None)
