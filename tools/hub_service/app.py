@@ -27,7 +27,7 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from . import pages, store
-from .db import DONE, engine_for
+from .db import DONE, FAILED, engine_for
 from .settings import Settings
 
 TEACHER_SECONDS = 30.0   # how long the hub's answer "is a teacher" is kept
@@ -157,8 +157,9 @@ class Feedback(Handler):
         self.signed_in()
         row = await self.visible(number, feedback=True)
         if row.feedback is None:
-            text = ("it is not graded yet: this page shows the feedback once it is" if row.state != DONE else
-                    "the grader could not render this notebook's page; its marks are on your submissions page")
+            text = {DONE: "its verdicts are in; this page is being written: reload it in a few seconds",
+                    FAILED: "it could not be graded; its marks on your submissions page say why"}.get(
+                row.state, "it is not graded yet: this page shows the feedback once it is")
             self.finish(pages.message(f"Submission {row.id}", text))
             return
         # the grader's page loads only the course's MathJax, from .mathjax/ beside the pages

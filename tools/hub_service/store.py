@@ -124,13 +124,36 @@ def claim(engine: Engine, worker: str, lease_seconds: float = LEASE_SECONDS) -> 
             .returning(Submission.id)).scalar()
 
 
+def claim_page(engine: Engine, worker: str, lease_seconds: float = LEASE_SECONDS) -> int | None:
+    """A graded submission whose feedback page is still to be rendered (workers render pages when no
+    submission waits: the verdict comes first), or None. Its lease keeps other workers off it."""
+    now = utcnow()
+    wanted = ((Submission.state == DONE) & Submission.feedback.is_(None)
+              & (Submission.lease_until.is_(None) | (Submission.lease_until < now)))
+    pick = select(Submission.id).where(wanted).order_by(Submission.id).limit(1)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        return connection.execute(
+            update(Submission).where(Submission.id == pick.scalar_subquery())
+            .values(worker=worker, lease_until=now + dt.timedelta(seconds=lease_seconds))
+            .returning(Submission.id)).scalar()
+
+
+def store_page(engine: Engine, submission: int, worker: str, page: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(Submission).where(Submission.id == submission, Submission.worker == worker,
+                                                    Submission.state == DONE)
+                           .values(feedback=page, lease_until=None))
+
+
 def renew(engine: Engine, worker: str, submission: int | None, lease_seconds: float = LEASE_SECONDS) -> None:
     """The worker is alive: its lease on `submission` is extended, and it is seen."""
     now = utcnow()
     with engine.begin() as connection:
         if submission is not None:
             connection.execute(update(Submission).where(Submission.id == submission, Submission.worker == worker,
-                                                        Submission.state == GRADING)
+                                                        Submission.state.in_((GRADING, DONE)))
                                .values(lease_until=now + dt.timedelta(seconds=lease_seconds)))
         connection.execute(update(Worker).where(Worker.name == worker).values(seen_at=now))
 
@@ -153,8 +176,8 @@ def register(engine: Engine, worker: str, host: str, pid: int) -> int:
 class Result:
     """What grading a submission gave, to be stored."""
 
-    marks: list            # tools.grading.grader.Mark
-    feedback: str | None   # the feedback page
+    marks: list                  # tools.grading.grader.Mark
+    feedback: str | None = None  # the feedback page (None: a worker renders it when the queue is empty)
     error: str | None = None
 
 

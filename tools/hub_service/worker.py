@@ -50,23 +50,38 @@ class Grader:
         return self.lectures[name]
 
     def grade(self, row) -> store.Result:
-        """Marks and feedback page of one submission (its row, with content); raises GraderFault."""
+        """The marks of one submission (its row, with content); raises GraderFault. The page comes later."""
         from tools.grading.grader import grade_submission
         from tools.grading.submission import Submission
-        lecture = self.lecture(row.notebook)
         with tempfile.TemporaryDirectory(prefix="hub-grader-") as folder:
             path = Path(folder) / f"{row.notebook}.ipynb"
             path.write_bytes(row.content)
-            graded = grade_submission(Submission(row.student, row.notebook, path), lecture, self.sandbox, self.limits,
-                                      self.slot, secrets.randbits(32))
+            graded = grade_submission(Submission(row.student, row.notebook, path), self.lecture(row.notebook),
+                                      self.sandbox, self.limits, self.slot, secrets.randbits(32))
+        return store.Result(graded.marks)
+
+    def page(self, row) -> str:
+        """The feedback page of a graded submission (its row, with content and marks): the grader's page,
+        from the notebook as read and planned again (plan is deterministic) and the marks stored."""
+        from tools.grading.grader import Graded, Mark
+        from tools.grading.submission import Refused, Submission, Unreadable, cells_of, plan, read_notebook
+        lecture = self.lecture(row.notebook)
+        marks = [Mark(row.student, row.notebook, m.exercise, m.points, m.max_points, m.status, m.message, m.grade_id)
+                 for m in row.marks]
+        with tempfile.TemporaryDirectory(prefix="hub-grader-") as folder:
+            path = Path(folder) / f"{row.notebook}.ipynb"
+            path.write_bytes(row.content)
+            submission = Submission(row.student, row.notebook, path)
+            try:
+                notebook = read_notebook(path)
+                graded = Graded(submission, marks, notebook, plan(lecture, cells_of(notebook)))
+            except (Refused, Unreadable):
+                graded = Graded(submission, marks)
+        written = self.writer.write(graded, lecture)
         try:
-            page = self.writer.write(graded, lecture)
-            feedback = page.read_text(encoding="utf-8")
-            page.unlink()
-        except Exception as error:  # the marks stand without their page
-            feedback = None
-            print(f"worker: no feedback page for submission {row.id}: {type(error).__name__}: {error}", flush=True)
-        return store.Result(graded.marks, feedback)
+            return written.read_text(encoding="utf-8")
+        finally:
+            written.unlink()
 
     def given_up(self, row) -> store.Result:
         """Marks for a submission whose grading stopped its worker MAX_ATTEMPTS times."""
@@ -76,7 +91,7 @@ class Grader:
                    "your teacher will look at it")
         marks = [Mark(row.student, row.notebook, s.name, 0, s.points, contract.CRASHED, message, s.grade_id)
                  for s in self.lecture(row.notebook).exercises]
-        return store.Result(marks, None, error=message)
+        return store.Result(marks, error=message)
 
 
 class Heartbeat:
@@ -115,7 +130,8 @@ def run(settings: Settings, name: str, slot: int = 0, sandboxed: bool = True, st
                 stop.wait(5)
                 continue
             if claimed is None:
-                stop.wait(IDLE_SECONDS)
+                if not render_a_page(engine, grader, name, heartbeat):
+                    stop.wait(IDLE_SECONDS)
                 continue
             heartbeat.current = claimed
             row = store.load(engine, claimed, content=True)
@@ -135,6 +151,29 @@ def run(settings: Settings, name: str, slot: int = 0, sandboxed: bool = True, st
                 heartbeat.current = None
     finally:
         heartbeat.stop.set()
+
+
+def render_a_page(engine, grader: Grader, name: str, heartbeat: Heartbeat) -> bool:
+    """Render one feedback page that is wanted (none of the queue waits); False if there was none."""
+    try:
+        claimed = store.claim_page(engine, name)
+    except Exception:
+        return False
+    if claimed is None:
+        return False
+    heartbeat.current = claimed
+    row = store.load(engine, claimed, content=True)
+    try:
+        page = grader.page(row)
+    except Exception as error:  # the marks stand; the page says it could not be made
+        from html import escape
+        page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(row.notebook)}</title></head><body>"
+                f"<p>The feedback page of this submission could not be made ({escape(type(error).__name__)}); "
+                "its marks are on your submissions page.</p></body></html>")
+    finally:
+        heartbeat.current = None
+    store.store_page(engine, claimed, name, page)
+    return True
 
 
 def main(settings: Settings, name: str | None, slot: int, sandboxed: bool) -> int:
