@@ -516,7 +516,7 @@ class Playground(Explorer):
         (self.train_line,) = ax.plot([], [], color="tab:blue", lw=1.5, label="training, all samples")
         (self.test_line,) = ax.plot([], [], "--", color="tab:orange", lw=1.5, label="test")
         (self.cost_dot,) = ax.plot([], [], "o", color="tab:blue", ms=4)
-        self.cost_key = ax.text(0.98, 0.97, "", transform=ax.transAxes, fontsize=10, ha="right", va="top",
+        self.cost_key = ax.text(0.03, 0.03, "", transform=ax.transAxes, fontsize=10, ha="left", va="bottom",
                                 bbox=dict(facecolor="white", edgecolor="0.8", alpha=0.9, pad=2))
         self.diverged_text = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                      color="tab:red", fontsize=13, weight="bold")
