@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/bench_hub.py                  # 5, then 10 students (about 3 minutes)
     .venv/bin/python benchmarks/bench_hub.py --users 3 --json hub.json
+    .venv/bin/python benchmarks/bench_hub.py --submit 30      # 30 students submit notebook 01 within a minute
+    .venv/bin/python benchmarks/bench_hub.py --submit 30 --postgresql --workers 2
 
 Needs the 'hub' extra and the proxy: run `python3 course.py test -m hub` once (it installs both), or
 `python3 tools/system_deps.py npm` and `.venv/bin/pip install -e ".[hub]"`.
@@ -17,18 +19,26 @@ gets N users; then, all at once:
    PSS (PSS shares the libraries' pages out among the processes that map them: what a student adds).
 The probe is bounded: at most 20 users, every wait has a time limit, and the hub with everything it
 started is stopped (by process id) before the next N.
+
+--submit N: the grading service (tools/hub_service) as the hub's managed service; N students, each with
+their own token, send notebook 01 (half of them right, half with a wrong cost) at random moments within
+--within seconds, through the hub's proxy as the Submit button does, and poll until the verdict: the time
+from Submit to verdict (median, 95th percentile, worst), the service's memory (the web process and its
+workers, sampled through the run; the sandboxed kernels apart) and the queue's longest wait.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,6 +50,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from localhub import LocalHub, descendants  # noqa: E402
 
 MAX_USERS = 20
+MAX_SUBMITTERS = 60
 NOTEBOOK_SECONDS = 300
 CLOCK = os.sysconf("SC_CLK_TCK")
 
@@ -201,12 +212,135 @@ def report(result: dict) -> None:
         print(f"  ERRORS: {result['errors']}")
 
 
+def service_processes(hub: LocalHub) -> tuple[list[int], list[int]]:
+    """(the grading service's own processes: web and workers; the sandboxed kernels they started)."""
+    own, kernels = [], []
+    for pid in descendants(hub.process.pid):
+        line = cmdline(pid)
+        if "tools.hub_service" in line:
+            own.append(pid)
+        elif "tools/grading/worker.py" in line or "bwrap" in line:
+            kernels.append(pid)
+    return own, kernels
+
+
+def call(url: str, token: str, body: bytes | None = None) -> dict:
+    """A student's call to the grading service with their token (POST when there is a body)."""
+    request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET",
+                                     headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def submit_probe(students: int, within: float, workers: int, postgresql: bool, seed: int = 23) -> dict:
+    """N students submit notebook 01 within `within` seconds through the hub; Submit -> verdict for each."""
+    import random
+    import threading
+
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]   # the course's tools package, and the grader's corpus of notebooks
+    import grading_corpus as corpus
+    from tools.hub_service.localpg import LocalPostgres
+
+    right = nbformat.writes(corpus.submission(corpus.RIGHT)).encode()
+    wrong = nbformat.writes(corpus.submission({**corpus.RIGHT, "cost": corpus.WRONG_COST})).encode()
+    names = [f"student{i:02d}" for i in range(students)]
+    moments = sorted(random.Random(seed).uniform(0, within) for _ in names)
+    with tempfile.TemporaryDirectory(prefix="bench-hub-submit-") as folder:
+        folder = Path(folder)
+        server = LocalPostgres().start() if postgresql else None
+        try:
+            url = server.url if server else "sqlite:///grader.sqlite"
+            (folder / "grader.toml").write_text(f'[service]\ndatabase = "{url}"\nstorage = "data"\nworkers = {workers}\n'
+                                                 '[rules]\nrate_minutes = 0\n')
+            with LocalHub(folder / "hub", grader=folder / "grader.toml") as hub:
+                hub.api("POST", "users", {"usernames": names})
+                hub.wait_for_grader()
+                tokens = {name: hub.user_token(name) for name in names}
+
+                def submit_and_wait(name: str, body: bytes) -> dict:
+                    answer = call(f"{hub.grader_url}api/submit?notebook={corpus.NAME}", tokens[name], body)
+                    deadline = time.monotonic() + NOTEBOOK_SECONDS * 3
+                    while answer["state"] in ("queued", "grading") and time.monotonic() < deadline:
+                        time.sleep(0.25)
+                        answer = call(f"{hub.grader_url}api/submissions/{answer['id']}", tokens[name])
+                    return answer
+
+                # warm-up: each worker loads the lecture once (as on a hub that has been running), then the clock starts
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    list(pool.map(lambda name: submit_and_wait(name, right), names[:workers]))
+                peak = {"service_rss": 0.0, "service_pss": 0.0, "kernels_rss": 0.0}
+                done = threading.Event()
+
+                def sample() -> None:
+                    while not done.wait(0.5):
+                        own, kernels = service_processes(hub)
+                        mem = [memory_mb(pid) for pid in own]
+                        peak["service_rss"] = max(peak["service_rss"], sum(m[0] for m in mem))
+                        peak["service_pss"] = max(peak["service_pss"], sum(m[1] for m in mem))
+                        peak["kernels_rss"] = max(peak["kernels_rss"], sum(memory_mb(pid)[0] for pid in kernels))
+
+                def student(index: int) -> dict:
+                    time.sleep(max(0.0, start + moments[index] - time.monotonic()))
+                    sent = time.monotonic()
+                    answer = submit_and_wait(names[index], right if index % 2 else wrong)
+                    return {"student": names[index], "seconds": time.monotonic() - sent, "state": answer["state"],
+                            "points": answer["points"], "expected": 5 if index % 2 else 4}
+
+                sampler = threading.Thread(target=sample, daemon=True)
+                sampler.start()
+                start = time.monotonic()
+                with ThreadPoolExecutor(max_workers=students) as pool:
+                    results = list(pool.map(student, range(students)))
+                total = time.monotonic() - start
+                done.set()
+                load = load_average()
+        finally:
+            if server:
+                server.stop()
+    seconds = sorted(r["seconds"] for r in results)
+    wrong_marks = [r for r in results if r["state"] != "done" or r["points"] != r["expected"]]
+    return {"students": students, "within_seconds": within, "workers": workers,
+            "database": "postgresql" if postgresql else "sqlite",
+            "submit_to_verdict_seconds": {"median": statistics.median(seconds),
+                                          "p95": seconds[min(len(seconds) - 1, math.ceil(0.95 * len(seconds)) - 1)],
+                                          "max": seconds[-1], "min": seconds[0]},
+            "all_verdicts_seconds": total, "service_peak_mb": peak, "load_average_after": load,
+            "wrong_verdicts": wrong_marks}
+
+
+def report_submit(result: dict) -> None:
+    t, m = result["submit_to_verdict_seconds"], result["service_peak_mb"]
+    print(f"\n{result['students']} students submit notebook 01 within {result['within_seconds']:g} s "
+          f"({result['workers']} workers, {result['database']})")
+    print(f"  Submit -> verdict: median {t['median']:.1f} s, 95th percentile {t['p95']:.1f} s, worst {t['max']:.1f} s, "
+          f"best {t['min']:.1f} s; all verdicts in {result['all_verdicts_seconds']:.1f} s; "
+          f"load average after: {result['load_average_after']:.1f}")
+    print(f"  service memory (peak, web + workers): {m['service_rss']:.0f} MB RSS, {m['service_pss']:.0f} MB PSS; "
+          f"sandboxed kernels at once: {m['kernels_rss']:.0f} MB RSS")
+    if result["wrong_verdicts"]:
+        print(f"  WRONG OR MISSING VERDICTS: {result['wrong_verdicts']}")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[5, 10], help=f"students at once, each run (at most {MAX_USERS})")
     parser.add_argument("--notebook", type=Path, default=ROOT / "solutions" / "01_linear_regression.ipynb")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--submit", type=int, metavar="N",
+                        help=f"instead: N students (at most {MAX_SUBMITTERS}) submit notebook 01 to the grading service")
+    parser.add_argument("--within", type=float, default=60.0, help="--submit: the seconds over which they submit")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="--submit: the service's workers")
+    parser.add_argument("--postgresql", action="store_true", help="--submit: PostgreSQL (Debian's, started here), not SQLite")
     args = parser.parse_args(argv)
+    if args.submit is not None:
+        if not 1 <= args.submit <= MAX_SUBMITTERS:
+            parser.error(f"--submit: between 1 and {MAX_SUBMITTERS}")
+        print(f"machine: {os.cpu_count()} CPUs, load average {load_average():.1f} before the probe")
+        result = submit_probe(args.submit, args.within, args.workers, args.postgresql)
+        report_submit(result)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2))
+        return 1 if result["wrong_verdicts"] else 0
     if any(not 1 <= n <= MAX_USERS for n in args.users):
         parser.error(f"--users: between 1 and {MAX_USERS}")
     print(f"machine: {os.cpu_count()} CPUs, load average {load_average():.1f} before the probe")
