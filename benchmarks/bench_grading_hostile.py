@@ -5,7 +5,8 @@
 Each case runs in a fresh Python process that grades one submission of notebook 01 as
 `course.py grade` does (sandbox, feedback page), and reports that process's peak resident memory
 (getrusage(RUSAGE_SELF).ru_maxrss: the grader itself, not its workers or page renderers, which have
-limits of their own; "before" is the process with the grader imported and the case written, before grading)
+limits of their own; "before" is the process with the grader imported, before grading; the case is written
+by another process)
 and the wall-clock time. "honest" is a right submission, for comparison.
 "forged" is a worker that answers with 66 MB of empty lists (22 million), as a patched codec in the
 kernel could: it cannot be submitted any more (review), so a forging worker stands in for it.
@@ -67,10 +68,9 @@ def one(case: str) -> None:
             (Path(tmp) / "forger.py").write_text(FORGER)
             transport.WORKER = Path(tmp) / "forger.py"
             path.write_text(json.dumps(_weird()))
-        else:
-            content = CASES[case]()
-            path.write_text(content if isinstance(content, str) else corpus.nbformat.writes(content))
-            del content
+        else:  # written by another process: building the case must not count in this one's peak
+            subprocess.run([sys.executable, "-m", "benchmarks.bench_grading_hostile", "--make", case, str(path)],
+                           cwd=ROOT, check=True)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
         if case == "forged":
@@ -90,6 +90,10 @@ def one(case: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--make"]:
+        content = CASES[argv[1]]()
+        Path(argv[2]).write_text(content if isinstance(content, str) else corpus.nbformat.writes(content))
+        return 0
     if argv[:1] == ["--one"]:
         one(argv[1])
         return 0

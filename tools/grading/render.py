@@ -21,7 +21,7 @@ MATHJAX = ROOT / "tools" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg
 FOLDER = ".mathjax"   # a student's folder never starts with a dot: no page folder can be this one
 CONFIG = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true},\n"
           "                  options: {enableMenu: false}, svg: {fontCache: 'global'}};\n")
-PAGE_SECONDS = 20.0  # an honest page renders in under a second
+PAGE_SECONDS = 10.0  # an honest page renders in under a second (the first, with the forkserver, in 4 s)
 PAGE_MEMORY = 1 * 2**30
 PAGE_BYTES = 64 * 2**20
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.S | re.I)
