@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 import sys
 import time
 import urllib.error
@@ -163,6 +164,18 @@ def test_two_students_tokens_submit_and_see_only_their_own_work(school):
     # the teacher sees everyone's work
     status, body = call(f"{school.url}api/submissions/{first['id']}", school.tokens["teacher"])
     assert status == 200 and json.loads(body)["student"] == "alice"
+
+
+def test_course_py_submit_in_a_terminal(school, tmp_path):
+    """What `python3 course.py submit NOTEBOOK` runs, with what a student's terminal on the hub has."""
+    path = tmp_path / f"{NB}.ipynb"
+    path.write_bytes(notebook(corpus.RIGHT))
+    env = {"PATH": "/usr/bin:/bin", "MLP_GRADER_URL": school.url, "JUPYTERHUB_API_TOKEN": school.tokens["bob"],
+           "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "mlp.exercises.submit", str(path)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=VERDICT_SECONDS)
+    assert done.returncode == 0, done.stderr
+    assert f"{NB}: 5 of 7 points" in done.stdout and "✔ 1.2: passed" in done.stdout and "/feedback/" in done.stdout
 
 
 def test_rate_limit_names_the_wait_and_other_notebooks_are_refused_by_name(school):
