@@ -10,8 +10,11 @@ import threading
 
 import pytest
 
-from tools.grading.grader import Mark
-from tools.hub_service import db, pages, settings, store
+pytest.importorskip("sqlalchemy", reason="the hub service needs the hub extra (SQLAlchemy, alembic): "
+                    "python3 course.py test -m hub installs it")
+
+from tools.grading.grader import Mark  # noqa: E402
+from tools.hub_service import db, pages, settings, store  # noqa: E402
 
 pytestmark = pytest.mark.hub
 NB = "01_linear_regression"

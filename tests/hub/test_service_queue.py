@@ -17,10 +17,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from sqlalchemy import update
 
-from tools.hub_service import db, settings, store
-from tools.hub_service.localpg import HINT, LocalPostgres, binaries
+pytest.importorskip("sqlalchemy", reason="the hub service needs the hub extra (SQLAlchemy, alembic): "
+                    "python3 course.py test -m hub installs it")
+from sqlalchemy import update  # noqa: E402
+
+from tools.hub_service import db, settings, store  # noqa: E402
+from tools.hub_service.localpg import HINT, LocalPostgres, binaries  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
