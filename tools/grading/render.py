@@ -2,8 +2,9 @@
 memory and CPU limits (PAGE_MEMORY, PAGE_SECONDS) and a wall-clock deadline, so that no submission's
 content (a markdown cell of nested brackets costs nbconvert quadratic time) holds the grader.
 
-Children are forked from a clean forkserver that has nbconvert loaded (about 20 ms a page, not an
-interpreter start); where there is none (Windows), pages are rendered in the grader's process.
+Children are forked from a clean forkserver that has nbconvert loaded and its templates compiled
+(page_preload.py; a page then costs a fork and its rendering, not an interpreter start); where there is
+no forkserver (Windows), pages are rendered in the grader's process.
 
 MathJax: MathJax 3's single-file tex-svg.js from tools/npm (the copy the course's website uses; SVG
 output needs no font files), copied to FEEDBACK/.mathjax/ with a configuration file of ours, both loaded
@@ -42,9 +43,25 @@ def install_mathjax(feedback: Path) -> bool:
     return True
 
 
+_WARM: list = []  # the forkserver's exporter, built and run once there (see page_preload.py)
+
+
 def _exporter():
+    if _WARM:
+        return _WARM[0]
     from nbconvert import HTMLExporter
     return HTMLExporter(template_name="lab")
+
+
+def warm() -> None:
+    """Build nbconvert's exporter and render one small page with it: its templates are then compiled in this
+    process and in every process forked from it (a page then takes 0.1 s, not 1 s)."""
+    import nbformat
+    exporter = _exporter()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("$x$"), nbformat.v4.new_code_cell("x = 1")]
+    exporter.from_notebook_node(notebook)
+    _WARM.append(exporter)
 
 
 def html(notebook, title: str, mathjax: bool) -> str:
@@ -83,7 +100,7 @@ def _context():
     if not _CONTEXT:
         try:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["nbconvert", "tools.grading.render", "tools.grading.reports"])
+            context.set_forkserver_preload(["tools.grading.page_preload"])
         except ValueError:
             context = None
         _CONTEXT.append(context)
