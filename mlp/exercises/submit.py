@@ -148,7 +148,8 @@ def _html(submission: dict) -> str:
     lines = verdict_lines(submission)
     body = "<br>".join(html.escape(line) for line in lines)
     if submission.get("feedback"):
-        body += f'<br><a href="{html.escape(submission["feedback"])}" target="_blank" rel="noopener">the feedback page</a>'
+        body += (f'<br><a href="{html.escape(submission["feedback"])}" target="_blank" rel="noopener" '
+                 'style="text-decoration: underline">the feedback page</a>')
     return f'<div class="mlp-verdict">{body}</div>'
 
 
@@ -161,7 +162,8 @@ def offer() -> None:
     from IPython.display import display
 
     button = widgets.Button(description="Submit to the grader", icon="upload", button_style="primary",
-                            tooltip="Sends the notebook as saved; save it first (Ctrl+S)")
+                            tooltip="Sends the notebook as saved; save it first (Ctrl+S)",
+                            layout=widgets.Layout(width="auto"))
     button.add_class("mlp-submit")
     status = widgets.HTML(value=f"Save first (Ctrl+S): the grader marks {html.escape(path.name)} as saved on disk.")
     status.add_class("mlp-submit-status")
