@@ -520,7 +520,7 @@ class Playground(Explorer):
                                 bbox=dict(facecolor="white", edgecolor="0.8", alpha=0.9, pad=2))
         self.diverged_text = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                      color="tab:red", fontsize=13, weight="bold")
-        self.view.animate(self.cost_line, self.train_line, self.test_line, self.cost_dot, self.cost_key,
+        self.view.animate(self.cost_line, self.train_line, self.test_line, self.cost_dot,
                           self.diverged_text)
         ax.set_yscale("log")
         ax.set_title("Cost: mean squared error")
@@ -647,7 +647,6 @@ class Playground(Explorer):
                 self._limits = (horizon, bottom, top)
                 self.ax_cost.set_xlim(0, horizon)
                 self.ax_cost.set_ylim(bottom, top)
-        self.view.track(self.ax_cost, self._limits)
         n = len(costs)
         index = np.arange(n) if n <= self.most_points_drawn else \
             np.unique(np.linspace(0, n - 1, self.most_points_drawn).astype(int))
@@ -661,8 +660,9 @@ class Playground(Explorer):
         self.test_line.set_visible(len(self.run.data.X_test) > 0)
         self.cost_dot.set_data(index[-1:], costs[index[-1:]])
         shown = [line for line in (self.cost_line, self.train_line, self.test_line) if line.get_visible()]
-        self.cost_key.set_text("\n".join(f"{'- -' if line.get_linestyle() == '--' else '—'} {line.get_label()}"
-                                          for line in shown))
+        key = "\n".join(f"{'- -' if line.get_linestyle() == '--' else '—'} {line.get_label()}" for line in shown)
+        self.cost_key.set_text(key)  # part of the kept axes (it changes with the settings, not with k)
+        self.view.track(self.ax_cost, (self._limits, key))
         self.diverged_text.set_text(f"diverged at step {k}:\nτ = {result['tau']:.3g} is too large" if result["error"] else "")
 
     def draw(self, result: dict) -> None:
