@@ -65,8 +65,15 @@ DERIVATION_TAG = "derivation"  # a solution's markdown cell that works an exerci
 # --- stubs in the lectures ------------------------------------------------------------------------
 
 STUB = "{label}: write your code here"  # the message of an exercise stub's NotImplementedError
-STUB_PATTERN = re.compile(r"^(Exercise \d+\.\d+): write your code here$")
-STUB_IN_SOURCE = re.compile(r'raise NotImplementedError\("(Exercise \d+\.\d+): write your code here"\)')
+
+
+def stub_patterns(stub: str) -> tuple[re.Pattern, re.Pattern]:
+    """(the stub's message, its raise line in a cell) as patterns that capture the label, for a STUB sentence."""
+    message = re.escape(stub).replace(re.escape("{label}"), r"(Exercise \d+\.\d+)")
+    return re.compile(f"^{message}$"), re.compile(r'raise NotImplementedError\("' + message + r'"\)')
+
+
+STUB_PATTERN, STUB_IN_SOURCE = stub_patterns(STUB)
 STUB_COMMENT = "# YOUR CODE HERE"
 MARKDOWN_STUB = "*Your answer here.*"
 
