@@ -1,4 +1,5 @@
-"""Helpers the exercise tests share: an answer hard-coded for the inputs one run of a check showed."""
+"""Helpers the exercise tests share: an answer (a function, or a method of a class) hard-coded for the inputs one
+run of a check showed."""
 import copy
 import inspect
 
@@ -14,7 +15,7 @@ def _is_object(a) -> bool:
 
 def key(args) -> str:
     """The inputs of one call, as a table's key: arrays by their bytes, at any depth (in tuples, lists, dicts
-    and the attributes of objects such as a network), a random generator by its state."""
+    and the attributes of objects such as a network), a random generator by its state, a function by its name."""
     def part(a):
         if isinstance(a, np.ndarray):
             return a.dtype.str, a.shape, a.tobytes()
@@ -26,12 +27,15 @@ def key(args) -> str:
             return tuple((k, part(v)) for k, v in a.items())
         if _is_object(a):
             return type(a).__name__, part(vars(a))
+        if inspect.isroutine(a):
+            return a.__qualname__   # not its address, which differs from run to run
         return a
     return repr(part(args))
 
 
 def _restore(live, recorded) -> None:
-    """Write the arrays a recorded call left in its inputs into the inputs of this call, where the shapes allow."""
+    """Write what a recorded call left in its inputs into the inputs of this call: arrays where the shapes
+    allow, entries and attributes it added, and the numbers objects hold."""
     if isinstance(live, np.ndarray) and isinstance(recorded, np.ndarray):
         if live.shape == recorded.shape and live.flags.writeable:
             live[...] = recorded
@@ -39,31 +43,42 @@ def _restore(live, recorded) -> None:
         for a, b in zip(live, recorded):
             _restore(a, b)
     elif isinstance(live, dict) and isinstance(recorded, dict):
-        for k in live.keys() & recorded.keys():
-            _restore(live[k], recorded[k])
-    elif _is_object(live) and type(live) is type(recorded):
-        _restore(vars(live), vars(recorded))
+        for k, value in recorded.items():
+            if k in live:
+                _restore(live[k], value)
+            else:
+                live[k] = copy.deepcopy(value)
+    elif _is_object(live) and _is_object(recorded):
+        for name, value in vars(recorded).items():
+            if isinstance(value, (int, float, np.number)) or not hasattr(live, name):
+                setattr(live, name, copy.deepcopy(value))  # a number it holds (a node's gradient), or a new attribute
+            else:
+                _restore(getattr(live, name), value)
 
 
-def _recorder(function, table: dict):
-    """`function`, keeping in `table` what each call returned and left in its inputs."""
+def recorded(function):
+    """(record, replay): `record` runs `function` and keeps what each call returned and left in its inputs
+    (a method's inputs include its object); `replay()` then gives a function that does again what the call
+    with the same inputs did, and else what the first call did, without running `function`."""
+    table = {}
+
     def record(*args):
         seen = key(args)
         value = function(*args)
         table[seen] = value, copy.deepcopy(args)
         return value
-    return record
 
+    def replay():
+        kept = dict(table)
+        first = next(iter(kept.values()))
 
-def _replayer(table: dict):
-    """A function that does what the recorded call with the same inputs did, else what the first one did."""
-    first = next(iter(table.values()))
+        def replaying(*args):
+            value, after = kept.get(key(args), first)
+            _restore(args, after)
+            return value
+        return replaying
 
-    def replay(*args):
-        value, after = table.get(key(args), first)
-        _restore(args, after)
-        return value
-    return replay
+    return record, replay
 
 
 def hard_coded(check, right: dict) -> dict:
@@ -71,6 +86,6 @@ def hard_coded(check, right: dict) -> dict:
     check's own seed (what each call returned, and what it left in its inputs, such as a trained model's
     parameters), and else what each did first: what a student gets by pasting a run's outputs into the
     functions."""
-    tables = {name: {} for name in right}
-    assert check.check(InProcess({name: _recorder(right[name], tables[name]) for name in right})).passed
-    return {name: _replayer(dict(tables[name])) for name in right}
+    runs = {name: recorded(function) for name, function in right.items()}
+    assert check.check(InProcess({name: record for name, (record, _) in runs.items()})).passed
+    return {name: replay() for name, (_, replay) in runs.items()}

@@ -16,6 +16,7 @@ from mlp.gradcheck import numerical_jacobian
 from mlp._format import number
 from mlp.graph import Node
 from mlp.layers import Linear
+from exercise_helpers import recorded
 from solution_sweep import Watching
 
 OTHER_SEED = 12345  # the grader's seeds differ from the notebook's
@@ -271,21 +272,11 @@ def test_multiply_changed_forward_is_named():
 
 
 def test_a_multiply_node_hard_coded_for_one_trial_fails_on_the_graders(verdict):
-    table = {}
-
-    def recording(node, a, b):
-        table[(a.value, b.value, node.grad)] = (b.value * node.grad, a.value * node.grad)
-        right_multiply(node, a, b)
-
-    assert verdict(check_multiply_backward, {"MultiplyNode": multiply_node(recording)}).passed
-
-    def hard_coded(node, a, b):
-        da, db = table.get((a.value, b.value, node.grad), (0.0, 0.0))
-        a.grad += da
-        b.grad += db
-
-    assert verdict(check_multiply_backward, {"MultiplyNode": multiply_node(hard_coded)}).passed
-    assert not verdict(check_multiply_backward, {"MultiplyNode": multiply_node(hard_coded)}, seed=OTHER_SEED).passed
+    record, replay = recorded(right_multiply)
+    assert verdict(check_multiply_backward, {"MultiplyNode": multiply_node(record)}).passed
+    hard_coded = multiply_node(replay())
+    assert verdict(check_multiply_backward, {"MultiplyNode": hard_coded}).passed
+    assert not verdict(check_multiply_backward, {"MultiplyNode": hard_coded}, seed=OTHER_SEED).passed
 
 
 # --- Exercise 5.3: a sigmoid layer of one's own ---------------------------------------------------
@@ -421,21 +412,11 @@ def test_a_sigmoid_that_only_works_alone_fails_inside_the_network(verdict):
 
 
 def test_a_sigmoid_hard_coded_for_one_trials_inputs_fails_on_the_graders(verdict):
-    table = {}
-
-    class Recording(StudentSigmoid):
-        def backward(self, dz):
-            table[dz.tobytes()] = super().backward(dz)
-            return table[dz.tobytes()]
-
-    assert verdict(check_sigmoid_layer, {"MySigmoid": Recording}).passed
-
-    class HardCoded(StudentSigmoid):
-        def backward(self, dz):
-            return table.get(dz.tobytes(), dz * self.sigma_of_x)
-
-    assert verdict(check_sigmoid_layer, {"MySigmoid": HardCoded}).passed
-    assert not verdict(check_sigmoid_layer, {"MySigmoid": HardCoded}, seed=OTHER_SEED).passed
+    record, replay = recorded(StudentSigmoid.backward)
+    assert verdict(check_sigmoid_layer, {"MySigmoid": type("MySigmoid", (StudentSigmoid,), {"backward": record})}).passed
+    hard_coded = type("MySigmoid", (StudentSigmoid,), {"backward": replay()})
+    assert verdict(check_sigmoid_layer, {"MySigmoid": hard_coded}).passed
+    assert not verdict(check_sigmoid_layer, {"MySigmoid": hard_coded}, seed=OTHER_SEED).passed
 
 
 def test_sigmoid_stub_is_not_attempted(stub):
@@ -541,22 +522,11 @@ def test_linear_changed_forward_or_an_object_instead_of_the_class():
 
 
 def test_a_linear_layer_hard_coded_for_one_trials_sizes_fails_on_the_graders(verdict):
-    table = {}
-
-    def recording(layer, x, W, dz):
-        dx = right_linear(layer, x, W, dz)
-        table[dz.tobytes()] = (dx, dict(layer.grads))
-        return dx
-
-    assert verdict(check_linear_backward, {"MyLinear": linear_layer(recording)}).passed
-
-    def hard_coded(layer, x, W, dz):
-        dx, grads = table.get(dz.tobytes(), (np.zeros_like(x), {"weight": np.zeros_like(W), "bias": np.zeros(len(W))}))
-        layer.grads = dict(grads)
-        return dx
-
-    assert verdict(check_linear_backward, {"MyLinear": linear_layer(hard_coded)}).passed
-    assert not verdict(check_linear_backward, {"MyLinear": linear_layer(hard_coded)}, seed=OTHER_SEED).passed
+    record, replay = recorded(right_linear)
+    assert verdict(check_linear_backward, {"MyLinear": linear_layer(record)}).passed
+    hard_coded = linear_layer(replay())
+    assert verdict(check_linear_backward, {"MyLinear": hard_coded}).passed
+    assert not verdict(check_linear_backward, {"MyLinear": hard_coded}, seed=OTHER_SEED).passed
 
 
 def test_linear_stub_is_not_attempted_and_the_scoreboard_counts(capsys, stub):
