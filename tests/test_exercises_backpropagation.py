@@ -271,14 +271,6 @@ def test_multiply_changed_forward_is_named():
         check_multiply_backward(changed)
 
 
-def test_a_multiply_node_hard_coded_for_one_trial_fails_on_the_graders(verdict):
-    record, replay = recorded(right_multiply)
-    assert verdict(check_multiply_backward, {"MultiplyNode": multiply_node(record)}).passed
-    hard_coded = multiply_node(replay())
-    assert verdict(check_multiply_backward, {"MultiplyNode": hard_coded}).passed
-    assert not verdict(check_multiply_backward, {"MultiplyNode": hard_coded}, seed=OTHER_SEED).passed
-
-
 # --- Exercise 5.3: a sigmoid layer of one's own ---------------------------------------------------
 
 class StudentSigmoid:
@@ -411,14 +403,6 @@ def test_a_sigmoid_that_only_works_alone_fails_inside_the_network(verdict):
     assert not verdict(check_sigmoid_layer, {"MySigmoid": Remembers}).passed
 
 
-def test_a_sigmoid_hard_coded_for_one_trials_inputs_fails_on_the_graders(verdict):
-    record, replay = recorded(StudentSigmoid.backward)
-    assert verdict(check_sigmoid_layer, {"MySigmoid": type("MySigmoid", (StudentSigmoid,), {"backward": record})}).passed
-    hard_coded = type("MySigmoid", (StudentSigmoid,), {"backward": replay()})
-    assert verdict(check_sigmoid_layer, {"MySigmoid": hard_coded}).passed
-    assert not verdict(check_sigmoid_layer, {"MySigmoid": hard_coded}, seed=OTHER_SEED).passed
-
-
 def test_sigmoid_stub_is_not_attempted(stub):
     class Stubbed(StudentSigmoid):
         forward = stub("Exercise 5.3")
@@ -521,19 +505,27 @@ def test_linear_changed_forward_or_an_object_instead_of_the_class():
         check_linear_backward(linear_layer(right_linear)(np.ones((2, 3)), np.zeros(2)))
 
 
-def test_a_linear_layer_hard_coded_for_one_trials_sizes_fails_on_the_graders(verdict):
-    record, replay = recorded(right_linear)
-    assert verdict(check_linear_backward, {"MyLinear": linear_layer(record)}).passed
-    hard_coded = linear_layer(replay())
-    assert verdict(check_linear_backward, {"MyLinear": hard_coded}).passed
-    assert not verdict(check_linear_backward, {"MyLinear": hard_coded}, seed=OTHER_SEED).passed
-
-
 def test_linear_stub_is_not_attempted_and_the_scoreboard_counts(capsys, stub):
     with pytest.raises(NotAttempted):
         check_linear_backward(linear_layer(stub("Exercise 5.4")))
     scoreboard()
     assert "5.4 ·" in capsys.readouterr().out
+
+
+# --- a class hard-coded for one trial's inputs (5.1, a function, in tests/test_every_exercise.py) ------------
+
+@pytest.mark.parametrize("check, name, make, right", [
+    (check_multiply_backward, "MultiplyNode", multiply_node, right_multiply),
+    (check_sigmoid_layer, "MySigmoid", lambda backward: type("MySigmoid", (StudentSigmoid,), {"backward": backward}),
+     StudentSigmoid.backward),
+    (check_linear_backward, "MyLinear", linear_layer, right_linear),
+], ids=["5.2", "5.3", "5.4"])
+def test_a_class_whose_backward_is_hard_coded_for_one_trial_fails_on_the_graders(check, name, make, right, verdict):
+    record, replay = recorded(right)
+    assert verdict(check, {name: make(record)}).passed
+    hard_coded = make(replay())
+    assert verdict(check, {name: hard_coded}).passed
+    assert not verdict(check, {name: hard_coded}, OTHER_SEED).passed
 
 
 # --- mlp.gradcheck.numerical_jacobian -------------------------------------------------------------
