@@ -520,6 +520,11 @@ def test_a_page_runs_only_the_local_mathjax_and_a_slow_page_is_stopped(tmp_path,
     nb.cells = [nbformat.v4.new_markdown_cell("[" * 20_000 + "]" * 20_000)]
     with pytest.raises(render.PageFailed, match="longer than"):
         render.page(nb, "t", True)
+    monkeypatch.setattr(render, "PAGE_SECONDS", 30)
+    monkeypatch.setattr(render, "PAGE_MEMORY", 2**20)
+    nb.cells = [nbformat.v4.new_markdown_cell("a page " * 200_000)]
+    with pytest.raises(render.PageFailed, match="memory|could not be rendered"):  # (an import may hit the limit)
+        render.page(nb, "t", True)
 
 
 def test_students_are_graded_in_turn():

@@ -23,7 +23,7 @@ FOLDER = ".mathjax"   # a student's folder never starts with a dot: no page fold
 CONFIG = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true},\n"
           "                  options: {enableMenu: false}, svg: {fontCache: 'global'}};\n")
 PAGE_SECONDS = 10.0  # an honest page renders in under a second (the first, with the forkserver, in 4 s)
-PAGE_MEMORY = 1 * 2**30
+PAGE_MEMORY = 1 * 2**30  # beyond what the forked process has mapped already
 PAGE_BYTES = 64 * 2**20
 SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.S | re.I)
 
@@ -75,10 +75,21 @@ def html(notebook, title: str, mathjax: bool) -> str:
     return body.replace("<head>", "<head>\n" + head, 1) if "<head>" in body else head + body
 
 
-def _child(connection, notebook, title: str, mathjax: bool) -> None:
+def _address_space() -> int:
+    """This process's virtual size in bytes (what it has mapped already: libraries, BLAS buffers), 0 if unknown."""
+    try:
+        import os
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _child(connection, notebook, title: str, mathjax: bool, memory: int, seconds: float) -> None:
     try:
         import resource
-        for name, value in (("RLIMIT_AS", PAGE_MEMORY), ("RLIMIT_CPU", int(PAGE_SECONDS) + 1), ("RLIMIT_CORE", 0)):
+        for name, value in (("RLIMIT_AS", _address_space() + memory), ("RLIMIT_CPU", int(seconds) + 1),
+                            ("RLIMIT_CORE", 0)):
             resource.setrlimit(getattr(resource, name), (value, value))
     except (ImportError, ValueError, OSError):
         pass
@@ -113,7 +124,8 @@ def page(notebook, title: str, mathjax: bool) -> str:
     if context is None:
         return html(notebook, title, mathjax)
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, notebook, title, mathjax), daemon=True)
+    child = context.Process(target=_child, args=(send, notebook, title, mathjax, PAGE_MEMORY, PAGE_SECONDS),
+                            daemon=True)
     child.start()
     send.close()
     try:
