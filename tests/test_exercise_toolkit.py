@@ -134,7 +134,7 @@ def test_feedback_in_a_kernel_shows_the_message_and_the_students_frames_never_th
         "check_design_matrix(design_matrix)",
         "def design_matrix(X):\n    return X",
         "check_design_matrix(design_matrix)",
-        "def design_matrix(X):\n    " + wire.stub_line("Exercise 1.1"),
+        "def design_matrix(X):\n    " + contract.stub_line("Exercise 1.1"),
         "check_design_matrix(design_matrix)",
         "A = design_matrix(np.ones((2, 2)))",
     ]]
