@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .contract import STUB, stub_label, stub_line  # noqa: F401  (tests still spell them wire.STUB)
+from .contract import stub_label
 
 MAX_DEPTH = 32
 MAX_BYTES = 64 * 2**20  # a single answer larger than this is not read
