@@ -233,6 +233,8 @@ class NetworkDiagram:
 
         sizes, activations, weights = _architecture(model_or_sizes)
         self.ax, self.sizes, self.max_neurons = ax, sizes, max_neurons
+        # many columns, or long input names that widen the picture: short captions, so that neighbours stay apart
+        self.compact = len(sizes) > 4 or max(map(len, input_names or [""])) > 12
         self.shown = [self._shown(n) for n in sizes]          # which neurons of each layer are drawn
         ys = [self._positions(len(shown)) for shown in self.shown]
         drawn = [[y for y, j in zip(col, shown) if j is not None] for col, shown in zip(ys, self.shown)]
@@ -282,7 +284,7 @@ class NetworkDiagram:
         return (count - 1) / 2 - np.arange(count, dtype=float)  # top to bottom, centred at 0
 
     def _layer_label(self, i: int, n: int, activations) -> str:
-        compact = len(self.sizes) > 4  # many columns: short lines, so that neighbouring labels stay apart
+        compact = self.compact
         if i == 0:
             return f"input\n{n} feature{'s' if n > 1 else ''}" if compact else f"input x\n{n} feature{'s' if n > 1 else ''}"
         affine = f"φ{_superscript(i)}"  # Unicode, not mathtext: text layout is most of a figure's cost
