@@ -50,8 +50,6 @@ VARIED = {
             "    return total",
             "import math\ndef cost(A, y, theta):\n    return math.fsum((A @ theta - y) ** 2)"],
     "1.4": ["def solve_normal_equations(A, y):\n    return np.linalg.lstsq(A.T @ A, A.T @ y, rcond=None)[0]"],
-    "2.3": ["def max_rank(sizes):\n    smallest = sizes[0]\n    for n in sizes:\n        if n < smallest:\n"
-            "            smallest = n\n    return smallest"],
     "3.1": ["def sigmoid(z):\n    return np.exp(z) / (np.exp(z) + 1)\n\n\ndef sigmoid_prime(z):\n    s = sigmoid(z)\n"
             "    return s - s ** 2"],
     "3.2": ["def relu(z):\n    return np.where(z > 0, z, 0.0)\n\n\ndef relu_prime(z):\n    return np.heaviside(z, 0.0)"],
@@ -63,7 +61,18 @@ VARIED = {
             " dL_dx=g * z, dL_dy=g * z)\n    return values"],
     "5.3": ["class MySigmoid:\n    def __init__(self):\n        super().__init__()\n        self.params = {}\n"
             "        self.grads = {}\n\n    def forward(self, x):\n        self._out = 1.0 / (1.0 + np.exp(-x))\n"
-            "        return self._out\n\n    def backward(self, dz):\n        return dz * self._out * (1.0 - self._out)"],
+            "        return self._out\n\n    def backward(self, dz):\n        return dz * self._out * (1.0 - self._out)",
+            # names bound in loops, branches, closures, comprehensions, class bodies and later helpers
+            "class MySigmoid:\n    kind = 'sigmoid'\n    name = kind.upper()\n\n    def __init__(self):\n"
+            "        self.params, self.grads = {}, {}\n\n    def forward(self, x):\n        self.s = logistic(x)\n"
+            "        return self.s\n\n    def backward(self, dz):\n        return dz * self.s * (1 - self.s)\n\n\n"
+            "def logistic(x):\n    return 1 / (1 + np.exp(-x))"],
+    "2.3": ["def max_rank(sizes):\n    smallest = sizes[0]\n    for n in sizes:\n        if n < smallest:\n"
+            "            smallest = n\n    return smallest",
+            "def max_rank(sizes):\n    if len(sizes) > 0:\n        low = min(sizes)\n    return low\n\n\nfor k in range(2):\n"
+            "    print(k, max_rank([k + 1, 3]))\nif True:\n    shown = [n * 2 for n in [1, 2]]\n    print(shown)",
+            "def max_rank(sizes):\n    best = None\n\n    def keep(n):\n        nonlocal best\n"
+            "        best = n if best is None else min(best, n)\n    for n in sizes:\n        keep(n)\n    return best"],
 }
 
 
@@ -108,6 +117,24 @@ HOSTILE = {
     "the training loop, aliased": ("6.1", "run = mlp.optim.train\ndef train_loop(model, X, y, tau, num_steps):\n"
                                           "    return run(model, mlp.SquaredError('mean'), X, y, tau, num_steps).costs",
                                    "mlp.optim.train"),
+    # a name the cell binds where the binding never runs falls back to the notebook's names and the builtins
+    "a builtin bound in a branch that never runs": ("1.1", "if False:\n    exec = None\ndef design_matrix(X):\n"
+                                                        "    ns = {}\n    exec('import mlp.regression as r', ns)\n"
+                                                        "    return ns['r'].add_bias_column(X)", "uses exec where"),
+    "a builtin bound in a loop that never runs": ("1.1", "for open in []:\n    pass\nopen('/etc/passwd')", "uses open where"),
+    "a builtin bound after a call that uses it": ("1.1", "def f():\n    return exec('1')\nf()\nexec = None", "uses exec where"),
+    "a builtin bound, then deleted": ("1.1", "open = None\ndel open\nopen('x')", "uses open where"),
+    "a builtin bound in a class body": ("5.3", "class MySigmoid:\n    if False:\n        open = None\n"
+                                               "    data = open('x')", "uses open where"),
+    "a class's name read in its method": ("5.3", "class MySigmoid:\n    exec = None\n    def forward(self, x):\n"
+                                                 "        return exec('x')", "uses exec where"),
+    "a default evaluated outside the function": ("1.1", "def design_matrix(X, run=exec('1')):\n    exec = None",
+                                                 "uses exec where"),
+    "an annotation evaluated outside the function": ("1.1", "def design_matrix(X: exec('1')):\n    exec = None",
+                                                     "uses exec where"),
+    "a walrus after its use": ("1.1", "y = [(exec('1'), (exec := None)) for _ in [0]]", "uses exec where"),
+    "an exception's name after its handler": ("1.1", "try:\n    pass\nexcept Exception as open:\n    pass\n"
+                                                     "open('x')", "uses open where"),
 }
 
 

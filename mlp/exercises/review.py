@@ -105,6 +105,7 @@ class _Reader(ast.NodeVisitor):
         self.allowed_dotted = [u for u in uses if "." in u]
         self.allowed_objects = [o for o in (_resolve(u) for u in self.allowed_dotted) if o is not None]
         self.bound: set[str] = set()
+        self.unsure: set[int] = set()    # id() of the loads of bound names that may reach the notebook's names
         self.lines = lines
 
     def flag(self, node: ast.AST, why: str) -> None:
@@ -125,6 +126,7 @@ class _Reader(ast.NodeVisitor):
                 self.bound.add(child.name)
             elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
                 self.bound.add(child.name)
+        self.unsure = _Scopes(node).unsure()
         for name in sorted(self.bound & (set(MODULES) | {"plt"})):
             self.flag(node, f"rebinds {name}, which the notebook's own cells rely on")
         for name in sorted(n for n in self.bound if n.startswith("check_") or n in ("scoreboard",)):
@@ -186,8 +188,12 @@ class _Reader(ast.NodeVisitor):
             self.flag(node, f"uses {name}, which no answer needs")
         elif name in self.modules and name not in self.bound:
             self.flag(node, f"passes the module {name} around as a value: use its functions, e.g. {name}.something(...)")
-        elif name in self.bound or name in self.allowed_bare or name in SAFE_BUILTINS:
+        elif name in self.allowed_bare or name in SAFE_BUILTINS:
             return
+        elif name in self.bound:
+            if id(node) in self.unsure:  # bound somewhere in the cell, but maybe not here: then the notebook's name
+                self.flag(node, f"uses {name} where the cell may not have bound it yet (it binds {name} only in a "
+                                "branch, a loop, after a call or not before this line): bind it first, unconditionally")
         elif hasattr(builtins, name):
             self.flag(node, f"uses the builtin {name}, which no answer needs")
         else:
@@ -269,6 +275,197 @@ class _Reader(ast.NodeVisitor):
 
     def _on_self(self, node: ast.Attribute) -> bool:
         return isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+
+
+
+# --- which loads of the cell's own names are surely its own -------------------------------------------
+
+FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                   ast.GeneratorExp)
+
+
+def _targets(target: ast.AST) -> set[str]:
+    """The names an assignment target binds (x, (a, *b), [c, d]); none for x.attr or x[i]."""
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(_targets(t) for t in target.elts)) if target.elts else set()
+    if isinstance(target, ast.Starred):
+        return _targets(target.value)
+    return set()
+
+
+def _surely_binds(statement: ast.stmt) -> set[str]:
+    """The names a statement binds whenever it runs to its end (not those of a branch, a loop or a try)."""
+    if isinstance(statement, ast.Assign):
+        return set().union(*(_targets(t) for t in statement.targets))
+    if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        return _targets(statement.target)
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in statement.names}
+    if isinstance(statement, ast.With):
+        names = set().union(*(_targets(i.optional_vars) for i in statement.items if i.optional_vars))
+        return names.union(*(_surely_binds(s) for s in statement.body))
+    return set()
+
+
+def _evaluated_outside(node: ast.AST) -> list[ast.AST]:
+    """The parts of a function, lambda, class or comprehension that run in the scope around it."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        arguments = node.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                 *(a for a in (arguments.vararg, arguments.kwarg) if a is not None)]
+        return [*getattr(node, "decorator_list", []), *(n for n in [getattr(node, "returns", None)] if n is not None),
+                *arguments.defaults, *(d for d in arguments.kw_defaults if d is not None),
+                *(a.annotation for a in every if a.annotation is not None)]
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *node.keywords]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return [node.generators[0].iter]
+    return []
+
+
+class _Scopes:
+    """Python's scopes for a cell. A name the cell binds in a function is that function's own (a load before
+    the binding fails, it never reaches anything else). At the cell's top level and in a class body a load
+    falls back to the notebook's names and the builtins where the binding has not run: `if False: open = 1`
+    binds `open` nowhere. Such a load is sure only where an unconditional binding comes first; a load in a
+    function body (it runs later) where the top level binds the name unconditionally before anything is called."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.parent: dict[int, ast.AST] = {}
+        self.scope: dict[int, ast.AST] = {}     # id(node) -> the scope it is evaluated in
+        self.local: dict[int, set[str]] = {}    # id(function scope) -> the names it binds (its locals)
+        self.deleted: dict[int, set[str]] = {}  # id(module or class scope) -> names deleted there
+        self.loads: list[ast.Name] = []
+        self._walk(tree, tree)
+
+    def _walk(self, node: ast.AST, scope: ast.AST) -> None:
+        """Note node's children: each is evaluated in `scope`, node's own scope, or (defaults, decorators,
+        annotations, bases, a comprehension's first iterable) the scope around node."""
+        opens = isinstance(node, (*FUNCTION_SCOPES, ast.ClassDef))
+        outside = {id(n) for n in _evaluated_outside(node)} if opens else set()
+        for child in ast.iter_child_nodes(node):
+            inner = node if opens else scope
+            self._place(child, node, scope if id(child) in outside else inner, outside, scope)
+
+    def _place(self, child: ast.AST, parent: ast.AST, scope: ast.AST, outside: set[int], around: ast.AST) -> None:
+        self.parent[id(child)] = parent
+        self.scope[id(child)] = scope
+        self._note(child, scope)
+        if isinstance(child, (ast.arguments, ast.arg, ast.comprehension)):  # defaults, annotations, first iterable
+            for grandchild in ast.iter_child_nodes(child):
+                self._place(grandchild, child, around if id(grandchild) in outside else scope, outside, around)
+        else:
+            self._walk(child, scope)
+
+    def _outer(self, scope: ast.AST) -> ast.AST:
+        return self.scope.get(id(scope), self.tree)
+
+    def _note(self, node: ast.AST, scope: ast.AST) -> None:
+        names: set[str] = set()
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.loads.append(node)
+                return
+            names = {node.id}
+            if isinstance(node.ctx, ast.Del) and not isinstance(scope, FUNCTION_SCOPES):
+                self.deleted.setdefault(id(scope), set()).add(node.id)
+            if isinstance(self.parent.get(id(node)), ast.NamedExpr):  # := binds in the enclosing function
+                while isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                    scope = self._outer(scope)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names, scope = {node.name}, self._outer(node)
+        elif isinstance(node, ast.arg):
+            names = {node.arg}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            names = {node.name}
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names = {node.rest}
+        elif isinstance(node, ast.Nonlocal):
+            names = set(node.names)  # Python requires an enclosing function to bind them
+        if isinstance(scope, FUNCTION_SCOPES):
+            self.local.setdefault(id(scope), set()).update(names)
+
+    def unsure(self) -> set[int]:
+        """id() of every load of a name that may, when it runs, not be the cell's own binding of it."""
+        return {id(load) for load in self.loads if not self._sure(load)}
+
+    def _sure(self, load: ast.Name) -> bool:
+        name, scope, node = load.id, self.scope.get(id(load), self.tree), load
+        deferred = False
+        while True:
+            if isinstance(scope, FUNCTION_SCOPES):
+                if name in self.local.get(id(scope), ()):
+                    return True
+                deferred = True
+            elif not deferred and name not in self.deleted.get(id(scope), ()):
+                if self._dominated(node, scope, name):
+                    return True
+            if scope is self.tree:
+                return deferred and self._bound_before_any_call(name)
+            node, scope = scope, self._outer(scope)
+            while isinstance(scope, ast.ClassDef) and deferred:  # a function does not see a class's names
+                node, scope = scope, self._outer(scope)
+
+    def _dominated(self, node: ast.AST, scope: ast.AST, name: str) -> bool:
+        """Whether, in the module or class `scope`, a binding of `name` surely runs before `node`."""
+        while node is not scope and id(node) in self.parent:
+            parent = self.parent[id(node)]
+            if isinstance(parent, ast.For) and any(node is s for s in parent.body) and name in _targets(parent.target):
+                return True
+            if isinstance(parent, ast.With) and any(node is s for s in parent.body) and name in set().union(
+                    *(_targets(i.optional_vars) for i in parent.items if i.optional_vars)):
+                return True
+            if isinstance(parent, ast.ExceptHandler) and parent.name == name:
+                return True
+            if isinstance(parent, ast.Try) and any(node is s for s in parent.orelse) and any(
+                    name in _surely_binds(s) for s in parent.body):
+                return True
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(parent, field, None)
+                if isinstance(block, list) and any(node is s for s in block):
+                    before = block[:next(i for i, s in enumerate(block) if s is node)]
+                    if any(name in _surely_binds(s) for s in before):
+                        return True
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                return False
+            node = parent
+        return False
+
+    def _bound_before_any_call(self, name: str) -> bool:
+        """The top level binds `name` unconditionally before its first statement that may run the cell's code."""
+        if name in self.deleted.get(id(self.tree), ()):
+            return False
+        own = {n for s in self.tree.body for n in _surely_binds(s)}
+        for statement in self.tree.body:
+            if name in _surely_binds(statement):
+                return True
+            if self._runs_code(statement, own):
+                return False
+        return False
+
+    @staticmethod
+    def _runs_code(statement: ast.stmt, own: set[str]) -> bool:
+        """A top-level statement that may run the cell's own code now: a decorator, or a call that names one of
+        the cell's names (function and lambda bodies run later; their defaults, and class bodies, run now)."""
+        pending = [statement]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.decorator_list:
+                return True
+            if isinstance(node, ast.Call) and any(isinstance(n, ast.Name) and n.id in own for n in ast.walk(node)):
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                pending.extend(_evaluated_outside(node))
+            else:
+                pending.extend(ast.iter_child_nodes(node))
+        return False
 
 
 def defined_names(source: str) -> set[str]:
