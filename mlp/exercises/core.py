@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import contract, watch, wire
+from . import contract, submit, watch, wire
 
 class Wrong(Exception):
     """Raised inside a check body: the answer is off, and the message says how, for the student."""
@@ -241,7 +241,8 @@ def exercises_of(module: str) -> list[Exercise]:
 
 
 def scoreboard_for(module: str) -> Callable[[], None]:
-    """The `scoreboard()` of a notebook: which of its exercises passed their check in this kernel."""
+    """The `scoreboard()` of a notebook: which of its exercises passed their check in this kernel, and on a hub
+    with the course's grader service the button that submits the notebook (mlp.exercises.submit)."""
     def scoreboard() -> None:
         marks = {contract.PASSED: "✔", contract.FAILED: "✘"}
         exercises = exercises_of(module)
@@ -250,4 +251,5 @@ def scoreboard_for(module: str) -> Callable[[], None]:
         print(f"{solved} of {len(exercises)} solved: " + "  ".join(cells))
         if solved < len(exercises):
             print("✘ not right yet, · not solved or not checked yet: run the exercise's cell and its check cell.")
+        submit.offer()  # on a hub with the course's grader: a Submit button (the mark is the grader's)
     return scoreboard
