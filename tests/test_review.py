@@ -133,6 +133,9 @@ HOSTILE = {
     "an annotation evaluated outside the function": ("1.1", "def design_matrix(X: exec('1')):\n    exec = None",
                                                      "uses exec where"),
     "a walrus after its use": ("1.1", "y = [(exec('1'), (exec := None)) for _ in [0]]", "uses exec where"),
+    "a parameter named self": ("2.1", "def collapse_stack(self):\n    return self._layers", "_layers"),
+    "a method's second parameter named self": ("5.3", "class MySigmoid:\n    def forward(this, self):\n"
+                                                      "        return self._cache", "_cache"),
     "an exception's name after its handler": ("1.1", "try:\n    pass\nexcept Exception as open:\n    pass\n"
                                                      "open('x')", "uses open where"),
 }

@@ -106,6 +106,7 @@ class _Reader(ast.NodeVisitor):
         self.allowed_objects = [o for o in (_resolve(u) for u in self.allowed_dotted) if o is not None]
         self.bound: set[str] = set()
         self.unsure: set[int] = set()    # id() of the loads of bound names that may reach the notebook's names
+        self.not_self: set[str] = set()  # self/cls as a parameter that is not a method's first one
         self.lines = lines
 
     def flag(self, node: ast.AST, why: str) -> None:
@@ -127,6 +128,10 @@ class _Reader(ast.NodeVisitor):
             elif isinstance(child, (ast.MatchAs, ast.MatchStar)) and child.name:
                 self.bound.add(child.name)
         self.unsure = _Scopes(node).unsure()
+        methods = {id(f) for c in ast.walk(node) if isinstance(c, ast.ClassDef) for f in c.body
+                   if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        self.not_self = {a.arg for f in ast.walk(node) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                         for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs][(id(f) in methods):]}
         for name in sorted(self.bound & (set(MODULES) | {"plt"})):
             self.flag(node, f"rebinds {name}, which the notebook's own cells rely on")
         for name in sorted(n for n in self.bound if n.startswith("check_") or n in ("scoreboard",)):
@@ -274,7 +279,10 @@ class _Reader(ast.NodeVisitor):
                 and value.func.id == "super")
 
     def _on_self(self, node: ast.Attribute) -> bool:
-        return isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        """An attribute of the answer's own object: the first parameter (self, cls) of a method of its class
+        (a function's other parameter named self is what the check passed in: its private parts are not)."""
+        return (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+                and node.value.id not in self.not_self)
 
 
 
