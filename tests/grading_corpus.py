@@ -276,8 +276,61 @@ FRAME_WALK = """def design_matrix(X):
         frame = error.__traceback__.tb_frame.f_back
     return frame.f_locals["request"]
 """
+# a builtin "bound" where the binding never runs: at run time the name is the builtin exec, and any code runs
+DEAD_BINDING = '''if False:
+    exec = None
+def design_matrix(X):
+    found = {}
+    exec("import mlp.regression as r", found)
+    return found["r"].add_bias_column(X)
+'''
 RED_TEAM = {"json_patch": JSON_PATCH, "issubclass_patch": ISSUBCLASS_PATCH, "code_swap": CODE_SWAP,
-            "del_repatch": DEL_REPATCH, "setprofile": SETPROFILE, "frame_walk": FRAME_WALK}
+            "del_repatch": DEL_REPATCH, "setprofile": SETPROFILE, "frame_walk": FRAME_WALK, "dead_binding": DEAD_BINDING}
+
+# answers that pass review and hand the work to mlp through the objects a check passes in or an allowed function
+# builds: {student: (notebook, {exercise: answer cell}, {exercise: the status it must get})}; the grader's worker
+# watches the exercise's answer code while it runs the student's (a reply that used it fails)
+DELEGATING = {
+    "collapse_by_forward": ("02_linear_collapse", {"2.1": "def collapse_stack(stack):\n"
+                                                          "    n = stack.layers[0].params['weight'].shape[1]\n"
+                                                          "    b = stack.forward(np.zeros((1, n)))[0]\n"
+                                                          "    return (stack.forward(np.eye(n)) - b).T, b\n"},
+                            {"2.1": "failed"}),
+    "sigmoid_from_network": ("05_backpropagation", {"5.3": """class MySigmoid:
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.inner = mlp.fully_connected([1, 1, 1], activation="sigmoid").layers[1]
+
+    def forward(self, x):
+        return self.inner.forward(x)
+
+    def backward(self, dz):
+        return self.inner.backward(dz)
+""", "5.2": """class MultiplyNode(Node):
+    "a · b"
+    symbol = "·"
+
+    def forward(self):
+        return self.inputs[0].value * self.inputs[1].value
+
+    def local_gradients(self):
+        return (self.inputs[1].value, self.inputs[0].value)
+
+    def backward(self):  # the check's watch on local_gradients replaced, then Node's loop does the +=
+        self.local_gradients = lambda: (self.inputs[1].value, self.inputs[0].value)
+        super().backward()
+"""}, {"5.2": "failed", "5.3": "failed"}),
+}
+
+
+def delegating(name: str) -> nbformat.NotebookNode:
+    """The lecture of DELEGATING[name] with its answers in place of the stubs."""
+    notebook, answers, _ = DELEGATING[name]
+    nb = nbformat.read(ROOT / "lectures" / f"{notebook}.ipynb", as_version=4)
+    for label, source in answers.items():
+        cell = next(c for c in nb.cells if f'"Exercise {label}: write your code here"' in c.source)
+        cell.source = source
+    return nb
 
 # honest-looking answers whose value has too many lists to check: the worker says it is too large (the grader would
 # refuse it unread); the issue's [[]] * 16_000_000 (64 MB of JSON) is in benchmarks/bench_grading_hostile.py

@@ -69,6 +69,9 @@ def graded(tmp_path_factory):
     cheat, _ = corpus.backprop_cheat()  # a scenario-based check (notebook 05), mlp patched to pass it
     (submissions / "patch_mlp_method").mkdir()
     nbformat.write(cheat, submissions / "patch_mlp_method" / f"{corpus.BACKPROP}.ipynb")
+    for student, (notebook, _, _) in corpus.DELEGATING.items():
+        (submissions / student).mkdir()
+        nbformat.write(corpus.delegating(student), submissions / student / f"{notebook}.ipynb")
     for folder in ("solutions", "lectures"):  # every notebook of the course: all right, and all untouched
         (submissions / f"every-{folder}").mkdir()
         for path in OTHERS:
@@ -240,6 +243,28 @@ def test_patching_mlp_for_a_scenario_check_earns_nothing_from_the_grader(graded)
     patched = next(r for r in rows if r["exercise"] == "5.2")
     assert patched["status"] == "review" and "mlp.graph" in patched["message"], patched
     assert {r["status"] for r in rows if r["exercise"] != "5.2"} == {"not attempted"}
+
+
+@pytest.mark.grading
+@pytest.mark.parametrize("student", list(corpus.DELEGATING))
+def test_handing_the_work_to_mlp_through_the_checks_objects_fails(graded, student):
+    _, _, expected = corpus.DELEGATING[student]
+    rows = {r["exercise"]: r for r in graded["rows"] if r["student"] == student and r["status"] != "manual"}
+    for number, status in expected.items():
+        assert rows[number]["status"] == status and rows[number]["points"] == "0", rows[number]
+        assert "uses mlp" in rows[number]["message"] or "Node.backward" in rows[number]["message"], rows[number]
+
+
+def test_a_reply_that_ran_the_answer_code_is_delegation():
+    from mlp.exercises.core import Delegated
+    from tools.grading.transport import SandboxTransport
+
+    class Replying:
+        def ask(self, message, seconds):
+            assert message["exercise"] == "2.1"
+            return {"answer": {"ok": 1, "used": "mlp.layers.Linear._forward"}}
+    with pytest.raises(Delegated, match="Linear._forward"):
+        SandboxTransport(Replying(), 1.0, "2.1").answer({"op": "call"})
 
 
 def test_a_few_submissions_get_exactly_their_marks(tmp_path):

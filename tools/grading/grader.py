@@ -27,7 +27,7 @@ from mlp.exercises.core import Verdict
 
 from .sandbox import Limits, Sandbox
 from .submission import Lecture, Refused, Step, Submission, Unreadable, cells_of, clean, plan, read_notebook
-from .transport import SandboxTransport, Worker, WorkerLost
+from .transport import SandboxTransport, WarmPool, Worker, WorkerLost
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,9 @@ def review_message(reasons: tuple[str, ...]) -> str:
 
 
 def grade_submission(submission: Submission, lecture: Lecture, sandbox: Sandbox, limits: Limits, slot: int,
-                     seed: int = 0) -> Graded:
-    """The marks of one submission; never raises for anything the submission does."""
+                     seed: int = 0, pool: WarmPool | None = None) -> Graded:
+    """The marks of one submission; never raises for anything the submission does. `pool`: take the worker
+    from it (already started) instead of starting one (the hub service's workers keep one each)."""
     def every(status: str, message: str) -> list[Mark]:
         return [Mark(submission.student, submission.notebook, s.name, 0, s.points, status, message, s.grade_id)
                 for s in lecture.exercises]
@@ -98,7 +99,7 @@ def grade_submission(submission: Submission, lecture: Lecture, sandbox: Sandbox,
     try:
         if not lost:
             try:
-                worker = Worker(sandbox, limits, slot, lecture.topic)
+                worker = pool.take(lecture.topic, limits) if pool else Worker(sandbox, limits, slot, lecture.topic)
             except WorkerLost as error:  # before any of the submission ran: the grader's fault, or the machine's
                 raise GraderFault(f"no kernel could be started ({error.message})") from None
         for step in steps:
@@ -116,7 +117,7 @@ def grade_submission(submission: Submission, lecture: Lecture, sandbox: Sandbox,
                 elif lost:
                     verdict = Verdict(step.exercise.label, lost.status, f"not checked: {lost.message}")
                 else:
-                    verdict = step.exercise.check(SandboxTransport(worker, limits.call_seconds),
+                    verdict = step.exercise.check(SandboxTransport(worker, limits.call_seconds, step.exercise.number),
                                                   contract.grader_seed(seed, submission.student, submission.notebook,
                                                                        step.name))
                     if worker.lost and not lost:

@@ -8,7 +8,8 @@ anything of the submission runs (the student's prints go to /dev/null):
     grader -> worker   {"op": "start", "topic": "linear_regression"}
                        {"op": "cell", "source": "...", "seconds": 60}
                        {"op": "call", "request": {...wire request...}, "seconds": 60, "limit": BYTES,
-                        "containers": N}     (a longer answer is replaced by an error: too large to check)
+                        "containers": N, "exercise": "2.1"}     (a longer answer is replaced by an error: too
+                                                                 large to check; "used" added: see below)
     worker -> grader   {"ready": true} / {"ran": {"error": "TypeError: ..." | null}}
                        {"answer": {...wire answer...}} / {"timeout": true} / {"fault": "..."}
 
@@ -16,7 +17,12 @@ The worker holds nothing the grader trusts: it only runs the student's code on t
 grader sends and returns plain data (mlp.exercises.wire); the verdict is computed outside. A
 check's scenario runs here, beside the student's objects: before every request the worker puts
 back the wire, the scenario registry, and mlp's and numpy's modules and mlp's classes as they were
-before the first cell (a solution cell that patched them changes nothing a check relies on).
+before the first cell (a solution cell that patched them changes nothing a check relies on), and
+while it answers it watches for calls into the code of the exercise's answer (the parts of mlp the
+student must write themselves, watch.codes taken before any cell ran): a reply says "used" if one ran,
+however it was reached (a method of an mlp object the check passes in, a layer built by an allowed
+mlp function). Reviewed code has no way to switch this off (no sys, no threads); the report can only
+cost the student the point, never earn it.
 Only the standard library, IPython (cells with magics) and the course's `mlp` are used.
 """
 from __future__ import annotations
@@ -150,6 +156,13 @@ def main(argv: list[str]) -> int:
         except ImportError:
             pass
     libraries = Libraries()
+    from mlp.exercises import core, watch
+    answers = {}  # exercise number -> the code objects of its answer, taken before any student code ran
+    for exercise in core.exercises_of(f"mlp.exercises.{topic}") if topic.isidentifier() else ():
+        try:
+            answers[exercise.number] = watch.codes(exercise.answer)
+        except ImportError:
+            pass
     pristine_wire = {name: getattr(wire, name) for name in ("serve", "encode", "decode", "_scenario", "describe_error",
                                                             "student_traceback", "SCENARIOS", "MAX_BYTES")}
     scenarios = dict(wire.SCENARIOS)
@@ -183,11 +196,21 @@ def main(argv: list[str]) -> int:
                     setattr(wire, name, value)
                 wire.SCENARIOS.clear()
                 wire.SCENARIOS.update(scenarios)
+                watched, used = answers.get(str(message.get("exercise")), {}), []
+
+                def profile(frame, event, arg):
+                    if event == "call" and frame.f_code in watched and not used:
+                        used.append(watched[frame.f_code])
+
                 alarm(message.get("seconds", 60))
+                sys.setprofile(profile if watched else None)
                 try:
                     answer = serve(message["request"], user_ns.__getitem__)
                 finally:
+                    sys.setprofile(None)
                     disarm()
+                if used and isinstance(answer, dict):
+                    answer["used"] = used[0]
                 text = json.dumps({"answer": answer})
                 limit = min(int(message.get("limit", 2**63)), pristine_wire["MAX_BYTES"])
                 containers = text.count("[") + text.count("{")
