@@ -38,7 +38,9 @@ class Grader:
         if settings.database.startswith("sqlite:///"):
             hide.append(Path(settings.database[len("sqlite:///"):]).parent)
         self.sandbox = make_sandbox(ROOT, [p for p in hide if p.exists()], require=sandboxed)
+        from tools.grading.transport import WarmPool
         self.limits, self.slot = Limits(), slot
+        self.pool = WarmPool(self.sandbox, self.limits, slot)   # the next kernel starts while one is graded
         self.lectures: dict = {}
         self.pages = tempfile.TemporaryDirectory(prefix="hub-grader-pages-")
         self.writer = reports.FeedbackWriter(Path(self.pages.name))
@@ -57,7 +59,7 @@ class Grader:
             path = Path(folder) / f"{row.notebook}.ipynb"
             path.write_bytes(row.content)
             graded = grade_submission(Submission(row.student, row.notebook, path), self.lecture(row.notebook),
-                                      self.sandbox, self.limits, self.slot, secrets.randbits(32))
+                                      self.sandbox, self.limits, self.slot, secrets.randbits(32), self.pool)
         return store.Result(graded.marks)
 
     def page(self, row) -> str:
@@ -151,6 +153,7 @@ def run(settings: Settings, name: str, slot: int = 0, sandboxed: bool = True, st
                 heartbeat.current = None
     finally:
         heartbeat.stop.set()
+        grader.pool.close()
 
 
 def render_a_page(engine, grader: Grader, name: str, heartbeat: Heartbeat) -> bool:
