@@ -5,6 +5,7 @@
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
     python3 course.py site       build the course website into _build/html (solutions, lectures to download)
     python3 course.py present 03 present a solution in class: its sections as slides, explorers live
+    python3 course.py submit 01_linear_regression   (students, on the course's hub) submit a saved notebook, see its verdicts
     python3 course.py check      (students) grade your own notebooks as the teacher's grader will
     python3 course.py grade SUBMISSIONS --out RESULTS   (teachers) grade a class, write marks and feedback
 
@@ -69,7 +70,7 @@ COMMANDS = {
     "submit": ([], [], lambda rest: [PYTHON, "-m", "mlp.exercises.submit", *rest]),
 }
 # test markers left out by default (pyproject.toml's addopts) and what selecting them with -m needs
-MARKERS = {"hub": (["hub"], ["npm"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], []), "grading": ([], [])}
+MARKERS = {"hub": (["hub"], ["npm", "postgresql"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], []), "grading": ([], [])}
 
 
 def selected_markers(rest: list[str]) -> list[str]:
