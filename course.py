@@ -1,7 +1,7 @@
 """Set up and run the course with nothing but Python (3.10 or newer).
 
     python3 course.py lab        open the course in JupyterLab (first run sets up .venv)
-    python3 course.py test       run the test suite (unit, notebooks, grading, browser)
+    python3 course.py test       run the test suite (unit, notebooks, checks, grading)
     python3 course.py lectures   regenerate lectures/ from solutions/ after editing a solution
     python3 course.py site       build the course website into _build/html (solutions, lectures to download)
     python3 course.py present 03 present a solution in class: its sections as slides, explorers live
@@ -13,9 +13,9 @@ Everything is installed into a virtual environment `.venv` beside this file; it 
 re-installed only when pyproject.toml changes or a command needs an extra it does not have yet.
 Extra arguments after a command go to the tool it runs, e.g.
 `python3 course.py test tests/test_layers.py -x` (pytest) or `python3 course.py lectures --execute`.
-The hub, website and nbgrader tests and the grader's whole corpus are left out of `test` unless
-selected: `python3 course.py test -m hub`, `-m site`, `-m nbgrader`, `-m grading` (these install the
-extras and npm packages they need).
+The browser, hub, website and nbgrader tests and the grader's whole corpus are left out of `test` unless
+selected: `python3 course.py test -m browser`, `-m hub`, `-m site`, `-m nbgrader`, `-m grading` (these
+install the extras, browser and npm packages they need).
 What does not come from PyPI (Chromium, npm packages) is installed by tools/system_deps.py, which
 says what it installs; Jupyter settings for .venv (no news pop-up) come from tools/jupyter/.
 """
@@ -70,7 +70,7 @@ COMMANDS = {
     "submit": ([], [], lambda rest: [PYTHON, "-m", "mlp.exercises.submit", *rest]),
 }
 # test markers left out by default (pyproject.toml's addopts) and what selecting them with -m needs
-MARKERS = {"hub": (["hub"], ["npm", "postgresql"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], []), "grading": ([], [])}
+MARKERS = {"browser": ([], ["chromium"]), "hub": (["hub"], ["npm", "postgresql"]), "site": (["site"], ["npm"]), "nbgrader": (["nbgrader"], []), "grading": ([], [])}
 
 
 def selected_markers(rest: list[str]) -> list[str]:

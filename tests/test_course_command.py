@@ -42,7 +42,7 @@ def test_lab_as_a_normal_user_passes_nothing_more(course, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("args, markers", [
-    ([], []), (["-x"], []), (["-m", "browser"], []), (["-m", "hub"], ["hub"]), (["-m", "hub or site"], ["hub", "site"]),
+    ([], []), (["-x"], []), (["-m", "browser"], ["browser"]), (["-m", "hub"], ["hub"]), (["-m", "hub or site"], ["hub", "site"]),
     (["-m", "not hub and not site"], []), (["-msite"], ["site"]), (["-m", "site and not   hub"], ["site"]),
 ])
 def test_test_command_installs_what_the_selected_markers_need(course, args, markers):
