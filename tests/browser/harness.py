@@ -224,7 +224,7 @@ def now(page) -> float:
 
 EXPLORER_CELLS = {  # the calls the course's notebooks make (keep them working)
     "ActivationExplorer": 'from mlp.explore.activations import ActivationExplorer\nActivationExplorer(activation="relu", width=8, layers=1)',
-    "DescentExplorer": 'from mlp.explore.gradient_descent import DescentExplorer\nDescentExplorer(tau_times_lambda=1.9, num_steps=40, features="raw")',
+    "DescentExplorer": 'from mlp.explore.descent import DescentExplorer\nDescentExplorer(tau_times_lambda=1.9, num_steps=40, features="raw")',
     "BackpropExplorer": "from mlp.explore.backpropagation import BackpropExplorer\nBackpropExplorer()",
     "Playground": "from mlp.explore.playground import Playground\nPlayground()",
 }

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mlp import data, convergence, regression
-from mlp.explore.gradient_descent import DescentExplorer, landscape
+from mlp.explore.descent import DescentExplorer, landscape
 
 
 @pytest.fixture(scope="module")
