@@ -1,8 +1,8 @@
 """The course-wide performance targets, measured: notebooks, explorers, `import mlp`, kernel memory.
 
-    .venv/bin/python benchmarks/bench_course.py            # everything below
-    .venv/bin/python benchmarks/bench_course.py --pytest   # also time the real notebook test command
-    .venv/bin/python benchmarks/bench_course.py --only 01  # notebooks whose name contains "01"
+    .venv/bin/python -m benchmarks.bench_course            # everything below
+    .venv/bin/python -m benchmarks.bench_course --pytest   # also time the real notebook test command
+    .venv/bin/python -m benchmarks.bench_course --only 01  # notebooks whose name contains "01"
 
 For every notebook found by glob (solutions/NN_*.ipynb and lectures/NN_*.ipynb, whatever exists
 when it runs), in a fresh kernel as the tests do (one kernel per notebook, started from this
@@ -185,8 +185,7 @@ def main() -> None:
     parser.add_argument("--pytest", action="store_true", help="also time `pytest -q solutions lectures` (nbval)")
     parser.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "tools"))
-    from blas_env import pin_blas
+    from tools.blas_env import pin_blas
     pin_blas()  # the kernels run with the BLAS settings of the tests (one thread, the same kernels)
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average before: "
@@ -210,7 +209,7 @@ def main() -> None:
             print(f"{e['explorer']:<28}{e['notebook']:<38}{e['updates']:8d}{e['max_compute_ms']:16.1f}"
                   f"{e['median_compute_ms']:8.1f}{e['max_update_ms']:15.0f}{e.get('median_update_ms', 0):8.0f}"
                   f"{e.get('median_render_ms', 0):16.1f}")
-        print("  (in the kernel; the time to the picture in a browser: benchmarks/bench_explorers.py)")
+        print("  (in the kernel; the time to the picture in a browser: python -m benchmarks.bench_explorers)")
     imports = import_overhead()
     print(f"\nimport mlp after import numpy: {imports['extra_wall_ms']:.0f} ms wall, {imports['extra_cpu_ms']:.0f} ms cpu "
           f"(medians of 9 fresh interpreters); matplotlib/ipywidgets loaded by `import mlp`: "

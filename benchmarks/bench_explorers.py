@@ -1,7 +1,7 @@
 """How fast the explorers answer in a real browser: JupyterLab in headless Chromium, as a student uses them.
 
-    .venv/bin/python benchmarks/bench_explorers.py                 # every explorer and the playground
-    .venv/bin/python benchmarks/bench_explorers.py --moves 4 --seconds 5 --json out.json
+    .venv/bin/python -m benchmarks.bench_explorers                 # every explorer and the playground
+    .venv/bin/python -m benchmarks.bench_explorers --moves 4 --seconds 5 --json out.json
 
 A temporary notebook shows every explorer (the calls the course's notebooks make) and three
 playgrounds of growing cost; JupyterLab serves it on loopback (tests/browser/harness.py, Chromium from
@@ -35,10 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from tests.browser import harness
 
-import harness  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 PLAYGROUNDS = {  # label -> Playground(...) arguments: cheap, medium and dear steps
     "sine, 1 x 8 tanh (80 training samples)": "dataset='sine', layers=1, width=8",
@@ -117,8 +116,7 @@ def main() -> int:
     parser.add_argument("--skip-latency", action="store_true", help="only the playground's pictures per second")
     args = parser.parse_args()
     if not args.blas_threads_free:
-        sys.path.insert(0, str(ROOT / "tools"))
-        from blas_env import pin_blas
+        from tools.blas_env import pin_blas
 
         pin_blas()
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}", flush=True)

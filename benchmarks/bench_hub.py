@@ -1,9 +1,9 @@
 """Load probe for hub admins: N students at once on a real JupyterHub on this machine.
 
-    .venv/bin/python benchmarks/bench_hub.py                  # 5, then 10 students (about 3 minutes)
-    .venv/bin/python benchmarks/bench_hub.py --users 3 --json hub.json
-    .venv/bin/python benchmarks/bench_hub.py --submit 30      # 30 students submit notebook 01 within a minute
-    .venv/bin/python benchmarks/bench_hub.py --submit 30 --postgresql --workers 2
+    .venv/bin/python -m benchmarks.bench_hub                  # 5, then 10 students (about 3 minutes)
+    .venv/bin/python -m benchmarks.bench_hub --users 3 --json hub.json
+    .venv/bin/python -m benchmarks.bench_hub --submit 30      # 30 students submit notebook 01 within a minute
+    .venv/bin/python -m benchmarks.bench_hub --submit 30 --postgresql --workers 2
 
 Needs the 'hub' extra and the proxy: run `python3 course.py test -m hub` once (it installs both), or
 `python3 tools/system_deps.py npm` and `.venv/bin/pip install -e ".[hub]"`.
@@ -46,8 +46,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from localhub import LocalHub, descendants  # noqa: E402
+from tools.localhub import LocalHub, descendants  # noqa: E402
 
 MAX_USERS = 20
 MAX_SUBMITTERS = 60
@@ -237,8 +236,7 @@ def submit_probe(students: int, within: float, workers: int, postgresql: bool, s
     import random
     import threading
 
-    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]   # the course's tools package, and the grader's corpus of notebooks
-    import grading_corpus as corpus
+    from tests import grading_corpus as corpus
     from tools.hub_service.localpg import LocalPostgres
 
     right = nbformat.writes(corpus.submission(corpus.RIGHT)).encode()

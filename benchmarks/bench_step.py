@@ -17,9 +17,9 @@ Before timing, the gradients of all three are compared (assert_allclose) from th
 weights. Timings are medians over repetitions taken round-robin (floor, mlp, torch, floor, ...),
 so that load from other processes hits all three alike. Run it from the repository root:
 
-    .venv/bin/python benchmarks/bench_step.py                 # 1 BLAS thread for numpy and torch
-    .venv/bin/python benchmarks/bench_step.py --threads 2     # both on 2 threads
-    .venv/bin/python benchmarks/bench_step.py --sizes tiny --dtypes float32 --repeats 50
+    .venv/bin/python -m benchmarks.bench_step                 # 1 BLAS thread for numpy and torch
+    .venv/bin/python -m benchmarks.bench_step --threads 2     # both on 2 threads
+    .venv/bin/python -m benchmarks.bench_step --sizes tiny --dtypes float32 --repeats 50
 
 The thread count must be fixed before numpy loads OpenBLAS, so this script sets
 OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS itself before importing numpy.
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -63,7 +62,6 @@ if ARGS is not None:
 
 import numpy as np  # noqa: E402  (after the thread count is fixed)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mlp  # noqa: E402
 
 

@@ -15,15 +15,13 @@ a failing test leaves a screenshot in test-artifacts/.
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from system_deps import CHROMIUM_HINT as INSTALL_HINT, find_chromium  # noqa: E402
-from harness import LabServer, ServerFailed, chromium, close_notebooks, lab_server, open_lab  # noqa: E402
+from harness import LabServer, ServerFailed, chromium, close_notebooks, lab_server, open_lab  # tests/browser/
+from tools.system_deps import CHROMIUM_HINT as INSTALL_HINT, find_chromium
 ARTIFACTS = ROOT / "test-artifacts"
 NOTEBOOK_DIRS = ("lectures", "solutions")
 

@@ -29,8 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from system_deps import CHROMIUM_ARGS, find_chromium  # noqa: E402  (one home for the browser's facts)
+from tools.system_deps import CHROMIUM_ARGS, find_chromium  # one home for the browser's facts
 
 VIEWPORT = {"width": 1400, "height": 1000}
 LAB_SETTINGS = {  # user settings: no autosave, no news toast, every cell kept in the page

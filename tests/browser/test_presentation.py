@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 import harness
-import present
+from tools import present
 
 pytestmark = pytest.mark.browser
 

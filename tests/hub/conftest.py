@@ -10,7 +10,6 @@ summary says so in capitals.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-sys.path.insert(0, str(ROOT / "tools"))
-import localhub  # noqa: E402  (tools/localhub.py)
-import system_deps  # noqa: E402  (tools/system_deps.py)
+from tools import localhub, system_deps
 
 TEACHER = ["-c", "user.name=Teacher", "-c", "user.email=teacher@example.invalid"]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from headless import with_chromium  # tools/ is on sys.path (tests/hub/conftest.py)
+from tools.headless import with_chromium
 
 pytestmark = pytest.mark.hub
 

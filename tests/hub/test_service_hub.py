@@ -28,12 +28,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from headless import with_chromium  # tools/ is on sys.path (tests/hub/conftest.py)
-from localhub import HubError, LocalHub
+from tools.headless import with_chromium
+from tools.localhub import HubError, LocalHub
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-import grading_corpus as corpus  # noqa: E402
+import grading_corpus as corpus  # tests/ is on the path (pytest's rootdir conftest)
 
 pytestmark = pytest.mark.hub
 NB = corpus.NAME

@@ -26,8 +26,7 @@ from tools.hub_service import db, settings, store  # noqa: E402
 from tools.hub_service.localpg import HINT, LocalPostgres, binaries  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-import grading_corpus as corpus  # noqa: E402
+import grading_corpus as corpus  # tests/ is on the path (pytest's rootdir conftest)
 
 pytestmark = pytest.mark.hub
 NB = corpus.NAME
