@@ -30,7 +30,6 @@ import argparse
 import os
 import platform
 import time
-from pathlib import Path
 
 SIZES = {  # name: (batch N, layer widths n_0 … n_L)
     "tiny": (1599, [11, 64, 64, 1]),          # the wine network of the capstone
