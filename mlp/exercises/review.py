@@ -349,6 +349,8 @@ class _Scopes:
         self.local: dict[int, set[str]] = {}    # id(function scope) -> the names it binds (its locals)
         self.deleted: dict[int, set[str]] = {}  # id(module or class scope) -> names deleted there
         self.loads: list[ast.Name] = []
+        self._blocks: dict[int, tuple[dict[int, int], dict[str, int]]] = {}
+        self._early: set[str] | None = None
         self._walk(tree, tree)
 
     def _walk(self, node: ast.AST, scope: ast.AST) -> None:
@@ -425,38 +427,55 @@ class _Scopes:
         """Whether, in the module or class `scope`, a binding of `name` surely runs before `node`."""
         while node is not scope and id(node) in self.parent:
             parent = self.parent[id(node)]
-            if isinstance(parent, ast.For) and any(node is s for s in parent.body) and name in _targets(parent.target):
+            if isinstance(parent, ast.For) and self._in(parent.body, node) and name in _targets(parent.target):
                 return True
-            if isinstance(parent, ast.With) and any(node is s for s in parent.body) and name in set().union(
+            if isinstance(parent, ast.With) and self._in(parent.body, node) and name in set().union(
                     *(_targets(i.optional_vars) for i in parent.items if i.optional_vars)):
                 return True
             if isinstance(parent, ast.ExceptHandler) and parent.name == name:
                 return True
-            if isinstance(parent, ast.Try) and any(node is s for s in parent.orelse) and any(
-                    name in _surely_binds(s) for s in parent.body):
+            if isinstance(parent, ast.Try) and self._in(parent.orelse, node) and self._bound_earlier_in(
+                    parent.body, None, name):
                 return True
             for field in ("body", "orelse", "finalbody"):
                 block = getattr(parent, field, None)
-                if isinstance(block, list) and any(node is s for s in block):
-                    before = block[:next(i for i, s in enumerate(block) if s is node)]
-                    if any(name in _surely_binds(s) for s in before):
-                        return True
+                if isinstance(block, list) and self._bound_earlier_in(block, node, name):
+                    return True
             if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 return False
             node = parent
         return False
 
+    def _block(self, block: list[ast.stmt]) -> tuple[dict[int, int], dict[str, int]]:
+        """Per block, once: each statement's place, and where each name is first surely bound."""
+        if id(block) not in self._blocks:
+            first: dict[str, int] = {}
+            for i, statement in enumerate(block):
+                for bound in _surely_binds(statement):
+                    first.setdefault(bound, i)
+            self._blocks[id(block)] = ({id(s): i for i, s in enumerate(block)}, first)
+        return self._blocks[id(block)]
+
+    def _in(self, block: list[ast.stmt], node: ast.AST) -> bool:
+        return id(node) in self._block(block)[0]
+
+    def _bound_earlier_in(self, block: list[ast.stmt], node: ast.AST | None, name: str) -> bool:
+        """Whether a statement of `block` before `node` (None: any statement of it) surely binds `name`."""
+        place, first = self._block(block)
+        if node is None:
+            return name in first
+        return id(node) in place and first.get(name, len(block)) < place[id(node)]
+
     def _bound_before_any_call(self, name: str) -> bool:
         """The top level binds `name` unconditionally before its first statement that may run the cell's code."""
-        if name in self.deleted.get(id(self.tree), ()):
-            return False
-        own = {n for s in self.tree.body for n in _surely_binds(s)}
-        for statement in self.tree.body:
-            if name in _surely_binds(statement):
-                return True
-            if self._runs_code(statement, own):
-                return False
-        return False
+        if self._early is None:
+            own = {n for s in self.tree.body for n in _surely_binds(s)}
+            self._early = set()
+            for statement in self.tree.body:
+                self._early |= _surely_binds(statement)
+                if self._runs_code(statement, own):
+                    break
+        return name in self._early and name not in self.deleted.get(id(self.tree), ())
 
     @staticmethod
     def _runs_code(statement: ast.stmt, own: set[str]) -> bool:
