@@ -102,7 +102,7 @@ def test_readme_and_teaching_guide_are_pages(site):
 
 def test_a_solution_page_renders_formulas_and_figures_with_nothing_from_outside(site, served):
     from tools.headless import with_chromium
-    from system_deps import CHROMIUM_HINT, find_chromium
+    from tools.system_deps import CHROMIUM_HINT, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
@@ -220,7 +220,7 @@ def test_the_alt_text_check_rejects_file_names_and_hashes():
 
 
 def test_a_keyboard_user_tabs_through_notebook_03_without_stopping_on_formulas(site, served):
-    from headless import with_chromium
+    from tools.headless import with_chromium
 
     chromium = _chromium()
     name = next(p.stem for p in SOLUTIONS if p.stem.startswith("03_"))
