@@ -1,7 +1,7 @@
 """Drawing a scalar compute graph (mlp.graph.Graph) with matplotlib, no graphviz needed.
 
 Inputs are boxes, operations are circles with their symbol; above each node its formula, below it
-its value (green) and, once known, its gradient ∂(output)/∂(node) (red). An edge a → b carries the
+its value (blue) and, once known, its gradient ∂(output)/∂(node) (red). An edge a → b carries the
 forward value of a above it and, once a has its gradient, the share of it that b sends back to a below it:
 ∂b/∂a · ∂(output)/∂b, the local gradient times the gradient backpropagated to b.
 
@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ._format import number
+from .plots import COLORS
 from .graph import Graph
 
 ROW_STEP = 1.3  # vertical distance between leaves, in the units of one column
-VALUE_COLOR, GRAD_COLOR, LOCAL_COLOR, HIGHLIGHT_COLOR = "tab:green", "tab:red", "tab:purple", "tab:orange"
+# Okabe–Ito (mlp.plots.COLORS): blue values against red (vermillion) gradients, told apart with any colour vision
+VALUE_COLOR, GRAD_COLOR, LOCAL_COLOR, HIGHLIGHT_COLOR = COLORS[0], COLORS[3], COLORS[4], COLORS[1]
 
 
 def layout(graph: Graph) -> dict[str, tuple[float, float]]:
@@ -61,7 +63,7 @@ def frame(ax, position: dict[str, tuple[float, float]]) -> None:
 
 def key(output: str, gradients: bool, local: bool) -> str:
     """The line(s) below the picture, naming the colours: gradients and local gradients only if shown."""
-    text = "forward pass → values (green)"
+    text = "forward pass → values (blue)"
     if gradients:
         text += f"      ← backward pass: gradients ∂{output}/∂· (red)"
         if local:
@@ -88,7 +90,7 @@ class EdgeTexts:
     user: object
     index: int
     source: object
-    value: object      # the value of source, above the edge (green)
+    value: object      # the value of source, above the edge (blue)
     sent: object       # ∂user/∂source · ∂output/∂user, below it (red)
     local: object      # "∂user/∂source = ..." (purple)
 
