@@ -113,15 +113,9 @@ def claim(engine: Engine, worker: str, lease_seconds: float = LEASE_SECONDS) -> 
     """The id of the submission this worker now grades (its attempts counted), or None if there is none."""
     now = utcnow()
     claimable = (Submission.state == QUEUED) | ((Submission.state == GRADING) & (Submission.lease_until < now))
-    pick = select(Submission.id).where(claimable).order_by(Submission.id).limit(1)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        return connection.execute(
-            update(Submission).where(Submission.id == pick.scalar_subquery())
-            .values(state=GRADING, worker=worker, lease_until=now + dt.timedelta(seconds=lease_seconds),
-                    started_at=now, attempts=Submission.attempts + 1)
-            .returning(Submission.id)).scalar()
+    return _take_first(engine, claimable, state=GRADING, worker=worker,
+                       lease_until=now + dt.timedelta(seconds=lease_seconds), started_at=now,
+                       attempts=Submission.attempts + 1)
 
 
 def claim_page(engine: Engine, worker: str, lease_seconds: float = LEASE_SECONDS) -> int | None:
@@ -130,14 +124,18 @@ def claim_page(engine: Engine, worker: str, lease_seconds: float = LEASE_SECONDS
     now = utcnow()
     wanted = ((Submission.state == DONE) & Submission.feedback.is_(None)
               & (Submission.lease_until.is_(None) | (Submission.lease_until < now)))
-    pick = select(Submission.id).where(wanted).order_by(Submission.id).limit(1)
+    return _take_first(engine, wanted, worker=worker, lease_until=now + dt.timedelta(seconds=lease_seconds))
+
+
+def _take_first(engine: Engine, condition, **values) -> int | None:
+    """Set `values` on the oldest submission meeting `condition`, in one statement, and return its id (or None):
+    PostgreSQL skips rows other workers hold (FOR UPDATE SKIP LOCKED); SQLite's write transaction is one at a time."""
+    pick = select(Submission.id).where(condition).order_by(Submission.id).limit(1)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
-        return connection.execute(
-            update(Submission).where(Submission.id == pick.scalar_subquery())
-            .values(worker=worker, lease_until=now + dt.timedelta(seconds=lease_seconds))
-            .returning(Submission.id)).scalar()
+        return connection.execute(update(Submission).where(Submission.id == pick.scalar_subquery())
+                                  .values(**values).returning(Submission.id)).scalar()
 
 
 def store_page(engine: Engine, submission: int, worker: str, page: str) -> None:
