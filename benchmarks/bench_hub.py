@@ -242,7 +242,8 @@ def submit_probe(students: int, within: float, workers: int, postgresql: bool, s
     right = nbformat.writes(corpus.submission(corpus.RIGHT)).encode()
     wrong = nbformat.writes(corpus.submission({**corpus.RIGHT, "cost": corpus.WRONG_COST})).encode()
     names = [f"student{i:02d}" for i in range(students)]
-    moments = sorted(random.Random(seed).uniform(0, within) for _ in names)
+    draw = random.Random(seed)   # one generator: each student's moment is a fresh draw
+    moments = sorted(draw.uniform(0, within) for _ in names)
     with tempfile.TemporaryDirectory(prefix="bench-hub-submit-") as folder:
         folder = Path(folder)
         server = LocalPostgres().start() if postgresql else None
@@ -302,13 +303,15 @@ def submit_probe(students: int, within: float, workers: int, postgresql: bool, s
             "submit_to_verdict_seconds": {"median": statistics.median(seconds),
                                           "p95": seconds[min(len(seconds) - 1, math.ceil(0.95 * len(seconds)) - 1)],
                                           "max": seconds[-1], "min": seconds[0]},
-            "all_verdicts_seconds": total, "service_peak_mb": peak, "load_average_after": load,
+            "submits_from_to_seconds": [moments[0], moments[-1]], "all_verdicts_seconds": total, "service_peak_mb": peak, "load_average_after": load,
             "wrong_verdicts": wrong_marks}
 
 
 def report_submit(result: dict) -> None:
     t, m = result["submit_to_verdict_seconds"], result["service_peak_mb"]
+    first, last = result["submits_from_to_seconds"]
     print(f"\n{result['students']} students submit notebook 01 within {result['within_seconds']:g} s "
+          f"(the first at {first:.1f} s, the last at {last:.1f} s) "
           f"({result['workers']} workers, {result['database']})")
     print(f"  Submit -> verdict: median {t['median']:.1f} s, 95th percentile {t['p95']:.1f} s, worst {t['max']:.1f} s, "
           f"best {t['min']:.1f} s; all verdicts in {result['all_verdicts_seconds']:.1f} s; "
