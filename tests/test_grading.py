@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -280,6 +281,58 @@ def test_a_few_submissions_get_exactly_their_marks(tmp_path):
         rows = list(csv.DictReader(file))
     for student, (_, expected) in students.items():
         assert _statuses(rows, student) == expected, student
+
+
+def _graded_zip(tmp_path, entries: dict[str, str], *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`course.py grade ZIP` on a zip of these entries (name -> the cost() answer in it), as its teacher runs it."""
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for name, cost in entries.items():
+            zipped.writestr(name, nbformat.writes(corpus.submission({**corpus.RIGHT, "cost": cost})))
+        zipped.writestr("index.html", "<p>not a submission</p>")
+    run = subprocess.run([sys.executable, "-m", "tools.grading", "grade", str(archive), "--out", str(tmp_path / "results"),
+                          "--seed", "3", *options], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(tmp_path / "results" / "grades.csv", newline="", encoding="utf-8") as file:
+        points: dict = {}
+        for row in csv.DictReader(file):
+            points[row["student"]] = points.get(row["student"], 0) + float(row["points"])
+    return run, points
+
+
+def test_a_moodle_download_is_graded_and_its_uploads_written_in_one_command(tmp_path):
+    run, points = _graded_zip(tmp_path, {
+        f"Ada Lovelace_123456_assignsubmission_file_/{corpus.NAME}.ipynb": corpus.RIGHT["cost"],
+        f"Bob Byron_222_assignsubmission_file_/{corpus.NAME} (1).ipynb": corpus.WRONG_COST})
+    assert points == {"Ada Lovelace_123456": 5, "Bob Byron_222": 4}
+    results = tmp_path / "results"
+    assert (results / "submissions" / "Ada Lovelace_123456" / f"{corpus.NAME}.ipynb").is_file(), "the work is kept"
+    sheet = list(csv.reader((results / f"moodle-{corpus.NAME}-worksheet.csv").open(newline="", encoding="utf-8")))
+    assert sheet[0][:4] == ["Identifier", "Full name", "Email address", "Grade"]
+    assert [row[:5] for row in sheet[1:]] == [["Participant 123456", "Ada Lovelace", "", "5", "7"],
+                                              ["Participant 222", "Bob Byron", "", "4", "7"]]
+    names = zipfile.ZipFile(results / f"moodle-{corpus.NAME}-feedback.zip").namelist()
+    assert f"Bob Byron_222_assignsubmission_file_/{corpus.NAME}-feedback.html" in names
+    assert "Upload grading worksheet" in run.stdout
+
+
+def test_a_canvas_download_is_graded_into_its_gradebook_import(tmp_path):
+    run, points = _graded_zip(tmp_path, {f"lovelaceada_12345_678_{corpus.NAME}.ipynb": corpus.WRONG_COST,
+                                         f"byronbob_late_222_679_{corpus.NAME}-1.ipynb": corpus.RIGHT["cost"]},
+                              "--canvas-assignment", "4321")
+    assert points == {"lovelaceada_12345": 4, "byronbob_222": 5}
+    table = list(csv.reader((tmp_path / "results" / "canvas-gradebook.csv").open(newline="", encoding="utf-8")))
+    column = table[0].index(f"{corpus.NAME} (4321)")
+    assert table[1][column] == "7" and {row[1]: row[column] for row in table[2:]} == {"12345": "4", "222": "5"}
+
+
+def test_a_zip_of_neither_platform_is_refused_with_what_it_should_be(tmp_path):
+    archive = tmp_path / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("alice.ipynb", "{}")
+    run = subprocess.run([sys.executable, "-m", "tools.grading", "grade", str(archive), "--out", str(tmp_path / "r")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "neither Moodle's" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_the_hard_coded_answer_passes_in_the_notebook_but_not_for_the_grader():

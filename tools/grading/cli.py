@@ -5,7 +5,9 @@
 grade: every <student>/<notebook>.ipynb in SUBMISSIONS (or nbgrader's submitted/<student>/<assignment>/
 layout) runs in its own sandboxed kernel, one per core; writes RESULTS/grades.csv and
 RESULTS/feedback/<student>/<notebook>.html, prints a table of students x notebooks. Exit 0 when
-every submission was graded, whatever its marks.
+every submission was graded, whatever its marks. SUBMISSIONS may also be the zip Moodle's "Download all
+submissions" or Canvas's "Download Submissions" gives: it is unpacked into RESULTS/submissions/ (with the
+participants' platform ids) and the files to upload back are written beside grades.csv (tools/grading/lms.py).
 
 check: for a student: runs your lectures/NN_topic.ipynb (default: all of them) the way the grader
 does, in a fresh kernel, and prints each exercise's verdict and points. It changes no file.
@@ -13,13 +15,17 @@ does, in a fresh kernel, and prints each exercise's verdict and points. It chang
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
 
-from . import reports
+from . import lms, reports
 from .grader import Graded, grade_all
 from .sandbox import Limits, make_sandbox
 from .submission import Lecture, Submission, find_submissions, lecture_from_notebook
@@ -64,18 +70,31 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def grade(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python3 course.py grade", description="Grade a class's notebooks.")
-    parser.add_argument("submissions", type=Path, help="folder of <student>/<notebook>.ipynb (or nbgrader's submitted/)")
+    parser.add_argument("submissions", type=Path, help="folder of <student>/<notebook>.ipynb (or nbgrader's submitted/), "
+                                                       "or Moodle's or Canvas's zip of an assignment's submissions")
     parser.add_argument("--out", type=Path, required=True, help="folder for grades.csv and feedback/")
+    parser.add_argument("--notebook", help="with a zip: the course's notebook it holds (default: the one its files are "
+                                           "named after)")
+    parser.add_argument("--canvas-assignment", metavar="ID", type=int,
+                        help="with a Canvas zip: the assignment's id, so that the import fills its column")
     parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: one per core)")
     parser.add_argument("--hide", type=Path, action="append", default=[], help="another folder the submissions must not read")
     parser.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap on Linux (trusted work only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     _common(parser)
     args = parser.parse_args(argv)
-    if not args.submissions.is_dir():
-        print(f"error: {args.submissions} is not a folder", file=sys.stderr)
-        return 2
     names = course_names()
+    platform = None
+    if args.submissions.is_file() and zipfile.is_zipfile(args.submissions):
+        try:
+            platform, notebook, people = unpack_download(args.submissions, args.notebook, names, args.out)
+        except (lms.LmsError, zipfile.BadZipFile, OSError) as error:
+            print(f"error: {reports.printable(str(error))}", file=sys.stderr)
+            return 2
+        args.submissions = args.out / "submissions"
+    elif not args.submissions.is_dir():
+        print(f"error: {args.submissions} is neither a folder of notebooks nor a Moodle or Canvas zip", file=sys.stderr)
+        return 2
     submissions, ignored = find_submissions(args.submissions, set(names))
     for line in ignored:
         print(f"ignored {reports.printable(line)}", file=sys.stderr)
@@ -120,9 +139,41 @@ def grade(argv: list[str]) -> int:
         print(f"{len(submissions)} submissions of {len({s.student for s in submissions})} students graded in "
               f"{seconds:.1f} s ({len(submissions) / seconds:.2f} per second); wrote {out / 'grades.csv'} and "
               f"{out / 'feedback'}/")
+    if platform == "moodle":
+        lines, left_out = lms.write_moodle(out, notebook, people)
+    elif platform == "canvas":
+        ids = {notebook: str(args.canvas_assignment)} if args.canvas_assignment else {}
+        lines, left_out = lms.write_canvas(out, people, ids)
+    if platform:
+        print("\n".join(reports.printable(line) for line in lines))
+        for student in left_out:
+            print(f"left out of the upload (no {platform} id): {reports.printable(student)}", file=sys.stderr)
     for fault in faults:
         print(f"error: not graded: {reports.printable(fault)}", file=sys.stderr)
     return 1 if faults else 0
+
+
+def unpack_download(archive: Path, notebook: str | None, names: list[str], out: Path) -> tuple[str, str, dict]:
+    """A platform's submissions zip unpacked into OUT/submissions/ (replacing an earlier unpacking; the zip keeps
+    the work): (platform, notebook, participants by folder name). Raises LmsError when it is no such zip."""
+    platform = lms.platform_of(archive)
+    notebook = notebook or lms.notebook_of(archive, names)
+    if notebook not in names:
+        raise lms.LmsError(f"--notebook {notebook}: not a notebook of this course ({', '.join(names)})")
+    out.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=out))
+    try:
+        people, missing = lms.unpack(platform, archive, notebook, fresh)
+        if (out / "submissions").exists():
+            shutil.rmtree(out / "submissions")
+        os.replace(fresh, out / "submissions")
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    print(f"{platform} zip: {len(people) - len(missing)} notebooks ({notebook}) of {len(people)} participants, "
+          f"unpacked into {out / 'submissions'}", file=sys.stderr)
+    for line in missing:
+        print(f"no notebook: {reports.printable(line)}", file=sys.stderr)
+    return platform, notebook, {p.student: p for p in people}
 
 
 def check(argv: list[str]) -> int:

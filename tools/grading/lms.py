@@ -1,6 +1,8 @@
 """Moodle and Canvas, both ways: read what they give a teacher to download (all submissions as a zip), write
 what they take back (grades with feedback comments, feedback files).
 
+    python3 course.py grade ZIP --out RESULTS        # all of it in one step: unpack, grade, write the uploads
+
     python -m tools.grading.lms unpack moodle|canvas ZIP --notebook 01_linear_regression --into SUBMISSIONS
     python3 course.py grade SUBMISSIONS --out RESULTS
     python -m tools.grading.lms moodle RESULTS --notebook 01_linear_regression --roster SUBMISSIONS/.lms-roster.csv
@@ -151,6 +153,29 @@ def read_canvas(zip_path: Path, notebook: str) -> list[tuple[Participant, bytes 
     return [(person, _pick(files, notebook)) for person, files in found.values()]
 
 
+def platform_of(zip_path: Path) -> str:
+    """"moodle" or "canvas": whose submissions download `zip_path` is, by the names of its entries."""
+    with zipfile.ZipFile(zip_path) as archive:
+        names = [info.filename for info in _members(archive)]
+    moodle = sum(bool(MOODLE_ENTRY.match(n.split("/", 1)[0])) for n in names)
+    canvas = sum(bool(CANVAS_ENTRY.match(PurePosixPath(n).name)) for n in names)
+    if not moodle and not canvas:
+        raise LmsError(f"{zip_path}: neither Moodle's \"Download all submissions\" zip (Full Name_12345_assignsubmission_"
+                       "file_/...) nor Canvas's \"Download Submissions\" zip (lastfirst_12345_67890_name.ipynb)")
+    return "moodle" if moodle >= canvas else "canvas"
+
+
+def notebook_of(zip_path: Path, notebooks: list[str]) -> str:
+    """The one notebook of the course (of `notebooks`) that the zip's .ipynb files are named after."""
+    with zipfile.ZipFile(zip_path) as archive:
+        files = [PurePosixPath(i.filename).name for i in _members(archive) if i.filename.lower().endswith(".ipynb")]
+    named = sorted({n for n in notebooks for f in files if n in f})
+    if len(named) != 1:
+        found = f"its notebooks are named after {', '.join(named)}" if named else "no notebook in it is named after one of the course"
+        raise LmsError(f"{zip_path}: {found}: say which notebook this assignment is with --notebook (e.g. --notebook {notebooks[0]})")
+    return named[0]
+
+
 def unpack(platform: str, zip_path: Path, notebook: str, into: Path) -> tuple[list[Participant], list[str]]:
     """Write INTO/<participant>/<notebook>.ipynb for each participant and INTO/.lms-roster.csv; returns
     (participants, one line per participant without a notebook)."""
@@ -271,6 +296,42 @@ def grades_from_csv(path: Path) -> list[Grade]:
     return grades
 
 
+def write_moodle(results: Path, notebook: str, people: dict[str, Participant]) -> tuple[list[str], list[str]]:
+    """RESULTS/grades.csv and RESULTS/feedback/ -> Moodle's grading worksheet and feedback-files zip in RESULTS;
+    (what was written, for the teacher; the students left out)."""
+    grades = [g for g in grades_from_csv(results / "grades.csv") if g.notebook == notebook]
+    text, left_out = moodle_worksheet(grades, people)
+    target = results / f"moodle-{notebook}-worksheet.csv"
+    target.write_text(text, encoding="utf-8")
+    pages = []
+    for grade in grades:
+        page = results / "feedback" / folder_name(grade.student) / f"{notebook}.html"
+        if grade.student in people and page.is_file():
+            pages.append((people[grade.student], f"{notebook}-feedback.html", page.read_bytes()))
+    archive = results / f"moodle-{notebook}-feedback.zip"
+    archive.write_bytes(moodle_feedback_zip(pages))
+    return [f"wrote {target} (in Moodle: the assignment's Grading action > Upload grading worksheet)",
+            f"wrote {archive} (Grading action > Upload multiple feedback files in a zip)"], left_out
+
+
+def write_canvas(results: Path, people: dict[str, Participant], ids: dict[str, str]) -> tuple[list[str], list[str]]:
+    """RESULTS/grades.csv -> Canvas's gradebook import CSV in RESULTS (`ids`: notebook -> Canvas's assignment id);
+    (what was written; the students left out)."""
+    grades = grades_from_csv(results / "grades.csv")
+    titles = {n: canvas_column(n, ids.get(n)) for n in sorted({g.notebook for g in grades})}
+    text, left_out = canvas_gradebook(grades, people, titles)
+    target = results / "canvas-gradebook.csv"
+    target.write_text(text, encoding="utf-8")
+    return [f"wrote {target} (in Canvas: Grades > Import)"], left_out
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    notebook, _, number = text.partition("=")
+    if not number.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: write NOTEBOOK=ID, e.g. 01_linear_regression=4321 (Canvas's assignment id)")
+    return notebook.strip(), number.strip()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.grading.lms", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -285,7 +346,7 @@ def main(argv: list[str]) -> int:
         sub.add_argument("results", type=Path, help="the folder `course.py grade --out` wrote")
         sub.add_argument("--roster", type=Path, required=True, help=f"the {ROSTER} that unpack wrote")
     moodle.add_argument("--notebook", required=True)
-    canvas.add_argument("--assignment", action="append", default=[], metavar="NOTEBOOK=ID",
+    canvas.add_argument("--assignment", action="append", default=[], metavar="NOTEBOOK=ID", type=_assignment,
                         help="Canvas's assignment id of a notebook (else the import creates a new assignment)")
     args = parser.parse_args(argv)
     try:
@@ -297,28 +358,11 @@ def main(argv: list[str]) -> int:
                 print(f"no notebook: {line}", file=sys.stderr)
             return 0
         people = read_roster(args.roster)
-        grades = grades_from_csv(args.results / "grades.csv")
         if args.command == "moodle":
-            grades = [g for g in grades if g.notebook == args.notebook]
-            text, left_out = moodle_worksheet(grades, people)
-            target = args.results / f"moodle-{args.notebook}-worksheet.csv"
-            target.write_text(text, encoding="utf-8")
-            pages = []
-            for grade in grades:
-                page = args.results / "feedback" / folder_name(grade.student) / f"{args.notebook}.html"
-                if grade.student in people and page.is_file():
-                    pages.append((people[grade.student], f"{args.notebook}-feedback.html", page.read_bytes()))
-            archive = args.results / f"moodle-{args.notebook}-feedback.zip"
-            archive.write_bytes(moodle_feedback_zip(pages))
-            print(f"wrote {target} (upload: Grading action > Upload grading worksheet) and {archive} "
-                  "(Upload multiple feedback files in a zip)")
+            lines, left_out = write_moodle(args.results, args.notebook, people)
         else:
-            ids = dict(a.split("=", 1) for a in args.assignment)
-            titles = {n: canvas_column(n, ids.get(n)) for n in sorted({g.notebook for g in grades})}
-            text, left_out = canvas_gradebook(grades, people, titles)
-            target = args.results / "canvas-gradebook.csv"
-            target.write_text(text, encoding="utf-8")
-            print(f"wrote {target} (upload: Grades > Import)")
+            lines, left_out = write_canvas(args.results, people, dict(args.assignment))
+        print("\n".join(lines))
         for student in left_out:
             print(f"left out (not in the roster with a platform id): {student}", file=sys.stderr)
         return 0
