@@ -100,3 +100,49 @@ def test_only_a_notebook_of_the_course_under_its_own_name(tmp_path):
         with pytest.raises(submit.SubmitError, match="under its own name"):
             submit.notebook_name(tmp_path / name)
     assert submit.notebook_name(tmp_path / f"{NB}.ipynb") == NB
+
+
+def button_in_a_kernel(monkeypatch, path):
+    """offer()'s widgets, as a notebook running `path` on the hub shows them: (button, status, saver)."""
+    import IPython.display
+    shown = []
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    monkeypatch.setattr(IPython.display, "display", lambda *objects, **_: shown.extend(objects))
+    submit.offer()
+    (box,) = shown
+    return box.children
+
+
+def wait_for(condition, seconds: float = 10.0) -> None:
+    import time
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert condition()
+
+
+def test_the_button_saves_the_notebook_in_the_page_before_it_sends_it(service, monkeypatch, tmp_path):
+    path = tmp_path / f"{NB}.ipynb"
+    path.write_bytes(b'{"cells": ["as last saved"]}')
+    button, status, saver = button_in_a_kernel(monkeypatch, path)
+
+    def page_saves() -> None:   # what SAVE_SCRIPT makes JupyterLab do: write the notebook as it is in the page
+        wait_for(lambda: saver.outputs)
+        assert saver.outputs[0]["data"]["application/javascript"] == submit.SAVE_SCRIPT
+        path.write_bytes(b'{"cells": ["as in the page"]}')
+    threading.Thread(target=page_saves, daemon=True).start()
+    button.click()
+    wait_for(lambda: "4 of 7 points" in status.value)
+    assert StandIn.received[0][1] == b'{"cells": ["as in the page"]}'
+    assert "could not be saved" not in status.value and not button.disabled
+
+
+def test_where_nothing_saves_the_button_sends_the_file_and_says_to_save(service, monkeypatch, tmp_path):
+    monkeypatch.setattr(submit, "SAVE_SECONDS", 0.2)
+    path = tmp_path / f"{NB}.ipynb"
+    path.write_bytes(b'{"cells": ["as last saved"]}')
+    button, status, _ = button_in_a_kernel(monkeypatch, path)
+    button.click()
+    wait_for(lambda: "4 of 7 points" in status.value)
+    assert StandIn.received[0][1] == b'{"cells": ["as last saved"]}'
+    assert "could not be saved for you here, so press Ctrl+S before you submit" in status.value

@@ -3,7 +3,8 @@
 On a hub whose admin runs the service, every student's server has JUPYTERHUB_API_TOKEN (the hub's
 proof of who the student is) and MLP_GRADER_URL (the service's address); elsewhere this module does
 nothing. The mark is the service's: it grades the notebook as saved on disk, in its own sandbox; nothing
-computed in the student's kernel counts.
+computed in the student's kernel counts. The button saves the notebook first (in JupyterLab and Notebook 7:
+a script presses the notebook's own Save button) and says so when it could not.
 
     offer()                                      the scoreboard's Submit button (nothing off a hub)
     python3 course.py submit 01_linear_regression   in a terminal: submit, wait, print the verdicts
@@ -29,6 +30,21 @@ from mlp.exercises.contract import NOTEBOOK_NAME
 URL, TOKEN = "MLP_GRADER_URL", "JUPYTERHUB_API_TOKEN"
 WAIT_SECONDS = 300.0     # how long the button and the command wait for the verdict
 POLL_SECONDS = 1.0
+SAVE_SECONDS = 5.0       # how long the button waits for JupyterLab to save the notebook
+# Runs in the page (JupyterLab's JavaScript renderer, in the button's hidden output): once the output is in the
+# page, press the Save button of the notebook it is in, or, without one, send that notebook Ctrl+S (Cmd+S).
+SAVE_SCRIPT = """
+const here = element.closest ? element : element[0];
+setTimeout(() => {
+  const panel = here.closest(".jp-NotebookPanel");
+  const save = panel && panel.querySelector('.jp-NotebookPanel-toolbar [data-jp-item-name="save"] jp-button, '
+                                           + '.jp-NotebookPanel-toolbar [data-jp-item-name="save"] button');
+  if (save) { save.click(); return; }
+  const mac = /Mac/.test(navigator.platform);
+  (panel || document.body).dispatchEvent(new KeyboardEvent("keydown", {key: "s", code: "KeyS", keyCode: 83,
+    ctrlKey: !mac, metaKey: mac, bubbles: true, cancelable: true}));
+}, 0);
+"""
 
 
 class SubmitError(Exception):
@@ -153,28 +169,51 @@ def _html(submission: dict) -> str:
     return f'<div class="mlp-verdict">{body}</div>'
 
 
+def _modified(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def saved_since(path: Path, before: int | None, seconds: float) -> bool:
+    """Wait until the file at `path` is written again (its modification time is no longer `before`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _modified(path) not in (before, None):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def offer() -> None:
     """Show a Submit button (under the scoreboard) when the notebook runs on a hub with the grader; else nothing."""
     path = _path_of_notebook()
     if not available() or path is None:
         return
     import ipywidgets as widgets
-    from IPython.display import display
+    from IPython.display import Javascript, display
 
     button = widgets.Button(description="Submit to the grader", icon="upload", button_style="primary",
-                            tooltip="Sends the notebook as saved; save it first (Ctrl+S)",
+                            tooltip="Saves the notebook, then sends it to the grader",
                             layout=widgets.Layout(width="auto"))
     button.add_class("mlp-submit")
-    status = widgets.HTML(value=f"Save first (Ctrl+S): the grader marks {html.escape(path.name)} as saved on disk.")
+    status = widgets.HTML(value=f"Submit saves {html.escape(path.name)} and sends it to the grader, which marks it "
+                                "as saved.")
     status.add_class("mlp-submit-status")
+    saver = widgets.Output(layout=widgets.Layout(display="none"))   # where the page runs SAVE_SCRIPT
 
-    def run() -> None:
+    def run(before: int | None) -> None:
         try:
-            saved = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%H:%M:%S")
+            unsaved = ""
+            if not saved_since(path, before, SAVE_SECONDS):
+                saved = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%H:%M:%S") if path.exists() else "?"
+                unsaved = (f"Submitted as last saved at {saved}: the notebook could not be saved for you here, so "
+                           "press Ctrl+S before you submit.")
             submission = send(path)
-            status.value = html.escape(f"submitted {path.name} as saved at {saved}: " + waiting_text(submission))
+            status.value = html.escape(f"{unsaved or 'Saved and submitted.'} {waiting_text(submission)}")
             submission = wait(submission, progress=lambda s: setattr(status, "value", html.escape(waiting_text(s))))
-            status.value = _html(submission)
+            status.value = _html(submission) + (f"<br>{html.escape(unsaved)}" if unsaved else "")
         except SubmitError as error:
             status.value = f'<span class="mlp-submit-error">Not submitted: {html.escape(str(error))}</span>'
         finally:
@@ -182,11 +221,14 @@ def offer() -> None:
 
     def clicked(_button) -> None:
         button.disabled = True
-        status.value = "submitting …"
-        threading.Thread(target=run, daemon=True, name="mlp-submit").start()  # the kernel stays free meanwhile
+        status.value = f"saving {html.escape(path.name)} …"
+        before = _modified(path)
+        saver.outputs = ()
+        saver.append_display_data(Javascript(SAVE_SCRIPT))
+        threading.Thread(target=run, args=(before,), daemon=True, name="mlp-submit").start()  # the kernel stays free
 
     button.on_click(clicked)
-    display(widgets.VBox([button, status]))
+    display(widgets.VBox([button, status, saver]))
 
 
 if __name__ == "__main__":
