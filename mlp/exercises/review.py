@@ -10,8 +10,8 @@ points until a teacher has looked. Among what is reported: imports of other modu
 builtins, gc, inspect, ctypes, importlib, …), parts of mlp the exercise does not need (its oracle),
 dunder names and attributes (__code__, __class__, __globals__, __subclasses__, __del__), frames,
 eval/exec/compile/globals/vars/open/getattr with a computed name, changing numpy's or mlp's
-attributes, numpy's routes out (np.ctypeslib, np.lib, np.load and the other file readers and
-writers), a module passed around as a value.
+attributes, numpy's routes out (np.ctypeslib, np.lib, np.load, np.rec and the other file readers and
+writers, an array's .tofile and .dump), a module passed around as a value.
 
 The reading is ast only, in the grader's process, on text bounded in size and nesting: nothing of
 the answer runs here. It errs on the side of review, never of points: a teacher sees the reasons and
@@ -41,7 +41,8 @@ IMPORTABLE = ("numpy", "math", "mlp")
 NUMPY_OUT = ("numpy.ctypeslib", "numpy.lib", "numpy.load", "numpy.save", "numpy.savez", "numpy.savez_compressed",
              "numpy.savetxt", "numpy.loadtxt", "numpy.genfromtxt", "numpy.fromfile", "numpy.memmap", "numpy.f2py",
              "numpy.distutils", "numpy.core", "numpy._core", "numpy.testing", "numpy.DataSource", "numpy.fromregex",
-             "numpy.show_config", "numpy.show_runtime", "numpy.get_include", "numpy.from_dlpack")
+             "numpy.show_config", "numpy.show_runtime", "numpy.get_include", "numpy.from_dlpack", "numpy.rec")
+FILE_METHODS = frozenset({"tofile", "dump"})  # array methods that write files (any object's, by their name)
 FRAME_ATTRIBUTES = frozenset({
     "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "f_trace", "gi_frame", "gi_code", "cr_frame",
     "cr_code", "ag_frame", "ag_code", "tb_frame", "tb_next", "co_code", "co_consts", "mro", "func_globals",
@@ -216,6 +217,8 @@ class _Reader(ast.NodeVisitor):
             self.flag(node, f"uses the attribute {node.attr}, which no answer needs")
         elif node.attr in FRAME_ATTRIBUTES:
             self.flag(node, f"uses the attribute {node.attr} (the interpreter's internals), which no answer needs")
+        elif node.attr in FILE_METHODS:
+            self.flag(node, f"uses .{node.attr}, which writes a file: no answer needs it")
         elif node.attr.startswith("_") and not self._on_self(node):
             self.flag(node, f"uses {node.attr}, a private attribute of an object that is not the answer's own")
         elif (not isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name)
