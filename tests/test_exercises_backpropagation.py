@@ -256,11 +256,25 @@ class OwnLoopOverLocalGradients(OnlyLocalGradients):
             node.grad += local * self.grad
 
 
+class DelegatesOnlyForOneNode(OnlyLocalGradients):
+    """Assigns (wrong), and hands x · x, where assigning shows, to Node's loop."""
+
+    def backward(self):
+        a, b = self.inputs
+        if a is b:
+            super().backward()
+        else:
+            a.grad = b.value * self.grad
+            b.grad = a.value * self.grad
+
+
 def test_the_rule_about_adding_is_checked(verdict):
     with pytest.raises(ExerciseError, match="MultiplyNode has no backward of its own, so it runs Node's"):
         check_multiply_backward(OnlyLocalGradients)
     with pytest.raises(ExerciseError, match=r"hands the work to Node.backward \(super\(\).backward\(\)\)"):
         check_multiply_backward(DelegatesToNode)
+    with pytest.raises(ExerciseError, match=r"for x · x MultiplyNode.backward hands the work to Node.backward"):
+        check_multiply_backward(DelegatesOnlyForOneNode)
     assert verdict(check_multiply_backward, {"MultiplyNode": OwnLoopOverLocalGradients}).passed
 
 

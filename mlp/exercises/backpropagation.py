@@ -212,12 +212,16 @@ def multiply_in_example(node_class, x: float, y: float, z: float) -> dict:
 
 
 @scenario
-def multiply_square(node_class, x: float):
-    """∂(x·x)/∂x from a graph whose only operation is node_class(x, x): both inputs are one node."""
+def multiply_square(node_class, x: float) -> dict:
+    """∂(x·x)/∂x from a graph whose only operation is node_class(x, x) (both inputs are one node), and
+    under "delegated" whether its backward handed the work to Node.backward."""
     xi = G.Input("x")
-    graph = G.Graph(node_class(xi, xi, name="square"))
+    square = node_class(xi, xi, name="square")
+    graph = G.Graph(square)
     graph.forward(x=x)
-    return graph.backward()["x"]
+    with _node_backward_runs_for(square) as calls:
+        gradient = graph.backward()["x"]
+    return {"gradient": gradient, "delegated": any(calls)}
 
 
 @exercise("5.2", "MultiplyNode", answer=("mlp.graph.Multiply",), uses=("Node",),
@@ -264,7 +268,11 @@ def check_multiply_backward(t, MultiplyNode):
                 hint = "a.grad should grow by ∂(a·b)/∂a times self.grad, and b.grad by ∂(a·b)/∂b times self.grad"
             raise Wrong(f"∂𝓛/∂{name} is off {where}: got {number(got)}, expected {number(want[key])}; {hint}.")
     x = float(t.rng.choice([-3.5, -2.5, -1.5, 1.5, 2.5, 3.5, 4.5]))
-    got = expect.number(t.run(multiply_square, MultiplyNode, x, what=f"x · x at x = {number(x)}"), "∂(x·x)/∂x")
+    run = t.run(multiply_square, MultiplyNode, x, what=f"x · x at x = {number(x)}")
+    if run["delegated"]:
+        raise Wrong(f"for x · x MultiplyNode.backward hands the work to Node.backward (super().backward()), which "
+                    "adds the shares for you: write the two updates of a.grad and b.grad yourself, with +=")
+    got = expect.number(run["gradient"], "∂(x·x)/∂x")
     if not _close(got, 2 * x):
         if _close(got, x):
             hint = ("both of backward's updates go to the one node x, so the second must add to the first, not "
