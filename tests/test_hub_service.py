@@ -122,6 +122,24 @@ def test_a_lost_lease_or_a_restarted_worker_puts_the_submission_back(service):
     assert (done.state, done.points, done.max_points, len(done.marks)) == (db.DONE, 1, 2, 2)
 
 
+def test_regrade_puts_graded_work_back_behind_first_verdicts(service, tmp_path):
+    conf, engine = service
+    old = [store.accept(engine, conf, name, NB, b"{}") for name in ("alice", "bob")]
+    other = store.accept(engine, conf, "alice", "02_gradient_descent", b"{}")
+    for row in (*old, other):
+        assert store.claim(engine, "w1") == row.id
+        store.finish(engine, row.id, "w1", result(row.student, [1, 0]))
+    fresh = store.accept(engine, conf, "carol", NB, b"{}")
+    assert store.regrade(engine, notebook=NB) == 2, "the graded submissions of that notebook, not the other's"
+    again = store.load(engine, old[0].id)
+    assert (again.state, again.points, again.marks, again.attempts) == (db.QUEUED, None, [], 0)
+    assert store.load(engine, other.id).state == db.DONE
+    assert store.ahead_of(engine, fresh) == 0 and store.ahead_of(engine, again) == 1
+    assert [store.claim(engine, "w2") for _ in range(3)] == [fresh.id, old[0].id, old[1].id]
+    assert store.regrade(engine, student="alice") == 1, "only alice's graded work (her 01 is being graded)"
+    assert store.load(engine, other.id).state == db.QUEUED
+
+
 def test_grader_faults_go_back_to_the_queue(service):
     conf, engine = service
     row = store.accept(engine, conf, "alice", NB, b"{}")

@@ -158,6 +158,13 @@ def test_a_submission_that_keeps_killing_its_worker_is_given_up(database, tmp_pa
     row = store.load(engine, number)
     assert row.state == db.FAILED and row.points == 0 and {m.status for m in row.marks} == {"crashed"}
     assert "stopped the grader 3 times" in row.marks[0].message and store.load(engine, after).points == 5
+    # the teacher has it graded again (as after fixing what stopped the grader): the command line, then a worker
+    regrade = subprocess.run([sys.executable, "-m", "tools.hub_service", "regrade", "--config", str(conf.source),
+                              "--student", "mallory"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert regrade.returncode == 0 and "1 submission(s) back in the queue" in regrade.stdout, regrade.stderr
+    wait_until(lambda: store.load(engine, number).state == db.DONE, "the regraded submission graded", workers)
+    row = store.load(engine, number)
+    assert (row.points, row.attempts, len(row.marks)) == (5, 1, 7), (row.points, row.attempts, len(row.marks))
 
 
 def test_many_workers_claim_each_submission_once(database, tmp_path):

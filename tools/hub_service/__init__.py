@@ -11,6 +11,8 @@ teachers keep a gradebook that exports to Moodle and Canvas (issue 23).
     python -m tools.hub_service serve --config grader.toml   the service with its workers (a hub's managed service)
     python -m tools.hub_service work --config grader.toml    one more worker, on this or another machine
     python -m tools.hub_service migrate --config grader.toml create or upgrade the database
+    python -m tools.hub_service regrade --config grader.toml [--notebook NB] [--student NAME]
+                                                             grade what was graded again (after a fix of the course)
 
 A submission is written to the storage folder and to the database (in one transaction) before it is
 queued; workers pull from the database (PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: one

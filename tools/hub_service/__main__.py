@@ -1,4 +1,4 @@
-"""python -m tools.hub_service serve|work|migrate --config FILE: see tools/hub_service/__init__.py."""
+"""python -m tools.hub_service serve|work|migrate|regrade --config FILE: see tools/hub_service/__init__.py."""
 from __future__ import annotations
 
 import argparse
@@ -68,12 +68,14 @@ def serve(args, settings) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.hub_service", description="The course's JupyterHub service.")
-    parser.add_argument("command", choices=["serve", "work", "migrate"])
+    parser.add_argument("command", choices=["serve", "work", "migrate", "regrade"])
     parser.add_argument("--config", type=Path, required=True, help="the service's TOML file (tools/hub_service/settings.py)")
     parser.add_argument("--port", type=int, default=10101, help="serve: where to listen without JUPYTERHUB_SERVICE_URL")
     parser.add_argument("--name", help="work: this worker's name, unique and the same after a restart (default HOST-SLOT)")
     parser.add_argument("--slot", type=int, default=0, help="work: its sandbox slot, different for each worker of a machine")
     parser.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap (trusted work only)")
+    parser.add_argument("--notebook", help="regrade: only this notebook's submissions (default: all)")
+    parser.add_argument("--student", help="regrade: only this student's submissions (default: all)")
     args = parser.parse_args(argv)
     args.config = args.config.resolve()
     try:
@@ -84,6 +86,13 @@ def main(argv: list[str]) -> int:
     if args.command == "migrate":
         from .db import engine_for, migrate
         migrate(engine_for(settings.database))
+        return 0
+    if args.command == "regrade":
+        from . import store
+        from .db import engine_for
+        count = store.regrade(engine_for(settings.database), args.notebook, args.student)
+        print(f"{count} submission(s) back in the queue, behind those waiting for a first verdict; the workers grade "
+              "them with the checks they loaded when they started (restart the service after updating the course)")
         return 0
     if args.command == "work":
         from .worker import main as work

@@ -1,7 +1,8 @@
 """What happens to a submission, in the database: accepted under the notebook's rules, queued, claimed by a
 worker, graded (or failed), and counted in the gradebook.
 
-The queue is the `submissions` table. A worker claims the oldest submission that is queued, or whose
+The queue is the `submissions` table. A worker claims the oldest submission that is queued (those waiting
+for a first verdict before those put back by `regrade`), or whose
 worker's lease ran out (the worker died: killed, its machine gone, the service restarted), with ONE
 statement, `UPDATE ... WHERE id = (SELECT id ... LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING id`:
 PostgreSQL skips rows another worker holds; SQLite runs the statement as one write transaction. Each claim
@@ -17,7 +18,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +26,7 @@ from .db import DONE, FAILED, GRADING, QUEUED, Mark, Submission, Worker, utcnow
 from .settings import Settings
 
 MAX_ATTEMPTS = 3
+QUEUE_ORDER = (Submission.finished_at.is_not(None), Submission.id)   # first verdicts, then regrades; oldest first
 LEASE_SECONDS = 30.0      # a worker renews its lease every LEASE_SECONDS / 3 while it grades
 
 
@@ -128,9 +130,10 @@ def claim_page(engine: Engine, worker: str, lease_seconds: float = LEASE_SECONDS
 
 
 def _take_first(engine: Engine, condition, **values) -> int | None:
-    """Set `values` on the oldest submission meeting `condition`, in one statement, and return its id (or None):
-    PostgreSQL skips rows other workers hold (FOR UPDATE SKIP LOCKED); SQLite's write transaction is one at a time."""
-    pick = select(Submission.id).where(condition).order_by(Submission.id).limit(1)
+    """Set `values` on the first submission meeting `condition` in the queue's order, in one statement, and return
+    its id (or None): PostgreSQL skips rows other workers hold (FOR UPDATE SKIP LOCKED); SQLite's write
+    transaction is one at a time."""
+    pick = select(Submission.id).where(condition).order_by(*QUEUE_ORDER).limit(1)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
@@ -216,9 +219,28 @@ def load(engine: Engine, submission: int, content: bool = False, feedback: bool 
 
 def ahead_of(engine: Engine, submission: Submission) -> int:
     """How many submissions are graded before this one (those being graded included)."""
+    first_verdict = Submission.finished_at.is_(None)
+    earlier = Submission.id < submission.id
+    before = (first_verdict & earlier) if submission.finished_at is None else (first_verdict | earlier)
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(Submission).where(
-            ((Submission.state == QUEUED) & (Submission.id < submission.id)) | (Submission.state == GRADING))) or 0
+            ((Submission.state == QUEUED) & before) | (Submission.state == GRADING))) or 0
+
+
+def regrade(engine: Engine, notebook: str | None = None, student: str | None = None) -> int:
+    """Put graded and failed submissions (of `notebook`, of `student`) back in the queue, behind those waiting
+    for a first verdict: their marks and feedback pages are made again by the workers' checks (after a fix of
+    the course: restart the service first, so that they load it). The notebooks stay as submitted."""
+    condition = Submission.state.in_((DONE, FAILED))
+    if notebook:
+        condition &= Submission.notebook == notebook
+    if student:
+        condition &= Submission.student == student
+    with Session(engine) as session, session.begin():
+        session.execute(delete(Mark).where(Mark.submission_id.in_(select(Submission.id).where(condition))))
+        return session.execute(update(Submission).where(condition).values(
+            state=QUEUED, worker=None, lease_until=None, attempts=0, points=None, max_points=None, feedback=None,
+            error=None)).rowcount
 
 
 def of_student(engine: Engine, student: str, notebook: str | None = None) -> list[Submission]:
