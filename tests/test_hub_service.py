@@ -177,3 +177,17 @@ def test_pages_escape_what_students_wrote(service):
     for html in (page, book):
         assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<i>" not in page
+
+
+def test_the_gradebook_stays_live_when_the_teacher_asks_and_shows_the_queue(service):
+    conf, engine = service
+    store.accept(engine, conf, "alice", NB, b"{}")
+    store.accept(engine, conf, "bob", NB, b"{}")
+    store.claim(engine, "w")
+    students, notebooks, cells = store.gradebook(engine, conf)
+    still = pages.gradebook("/g/", "Course", students, notebooks, cells, [], {NB: "best"})
+    live = pages.gradebook("/g/", "Course", students, notebooks, cells, [], {NB: "best"}, live=True)
+    assert "1 submission(s) waiting, 1 being graded" in still
+    assert "refresh" not in still and "href='/g/gradebook?live=1'>keep this page up to date" in still
+    assert "http-equiv='refresh' content='30'" in live and "href='/g/gradebook'>stop reloading" in live
+    assert "refresh" not in pages.student("/g/", "alice", store.of_student(engine, "alice"), "Course", False)

@@ -233,7 +233,8 @@ class Gradebook(Teachers):
         settings = self.service.settings
         students, notebooks, cells = store.gradebook(self.service.engine, settings)
         self.finish(pages.gradebook(self.service.prefix, settings.course, students, notebooks, cells,
-                                    store.workers(self.service.engine), {n: settings.rules(n).counts for n in notebooks}))
+                                    store.workers(self.service.engine), {n: settings.rules(n).counts for n in notebooks},
+                                    live=self.get_argument("live", "") == "1"))
 
 
 class GradesCsv(Teachers):

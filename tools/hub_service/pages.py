@@ -13,10 +13,14 @@ table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:
 th{background:#eef}.late{color:#a3005b;font-weight:600}.muted{color:#555}.ok{color:#00643c}.bad{color:#a3005b}
 a{color:#0b57d0}code{background:#f4f4f4;padding:0 .2em}"""
 STATE = {QUEUED: "waiting to be graded", GRADING: "being graded", DONE: "graded", FAILED: "not graded"}
+GRADEBOOK_RELOAD = 30    # seconds between reloads of the gradebook when the teacher asks for it to stay live
 
 
-def layout(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+def layout(title: str, body: str, reload_seconds: int | None = None) -> str:
+    """A page; `reload_seconds`: the browser reloads it that often (no script: a meta refresh; only where the
+    reader turned it on, WCAG 2.2.1)."""
+    reload = f"<meta http-equiv='refresh' content='{int(reload_seconds)}'>" if reload_seconds else ""
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>{reload}"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{STYLE}</style></head>"
             f"<body><main>{body}</main></body></html>")
 
@@ -55,8 +59,9 @@ def student(prefix: str, user: str, rows: list[Submission], course: str, teacher
 
 
 def gradebook(prefix: str, course: str, students: list[str], notebooks: list[str], cells: dict, workers: list,
-              counts: dict[str, str]) -> str:
-    """Students x notebooks: the counted submission's points, late and review flags, every submission's page."""
+              counts: dict[str, str], live: bool = False) -> str:
+    """Students x notebooks: the counted submission's points, late and review flags, every submission's page;
+    `live`: reloaded every GRADEBOOK_RELOAD seconds (the teacher turns it on and off with a link)."""
     head = "".join(f"<th scope=col>{escape(n)}<br><span class=muted>{escape(counts[n])} counts</span></th>"
                    for n in notebooks)
     rows = []
@@ -87,11 +92,18 @@ def gradebook(prefix: str, course: str, students: list[str], notebooks: list[str
         for n in notebooks)
     alive = "".join(f"<li>{escape(w.name)} on {escape(w.host)}: {w.graded} graded, last seen {when(w.seen_at)}</li>"
                     for w in workers)
-    return layout(f"{course}: gradebook", f"<h1>{escape(course)}: gradebook</h1>"
+    every = [s for cell in cells.values() for s in cell.submissions]
+    switch = (f"reloads every {GRADEBOOK_RELOAD} s: <a href='{escape(prefix)}gradebook'>stop reloading</a>" if live else
+              f"<a href='{escape(prefix)}gradebook?live=1'>keep this page up to date</a> (it reloads every "
+              f"{GRADEBOOK_RELOAD} s)")
+    queue = (f"<p class=muted>{sum(s.state == QUEUED for s in every)} submission(s) waiting, "
+             f"{sum(s.state == GRADING for s in every)} being graded; this page {switch}.</p>")
+    return layout(f"{course}: gradebook", f"<h1>{escape(course)}: gradebook</h1>{queue}"
                   f"<table><tr><th scope=col>student</th>{head}</tr>{''.join(rows)}</table>"
                   f"<h2>Exports</h2><ul><li><a href='{escape(prefix)}gradebook/grades.csv'>grades.csv</a> (the course's "
                   f"format, the submissions that count)</li>{exports}<li><a href='{escape(prefix)}gradebook/canvas.csv'>"
-                  f"Canvas gradebook import</a></li></ul><h2>Workers</h2><ul>{alive or '<li>none yet</li>'}</ul>")
+                  f"Canvas gradebook import</a></li></ul><h2>Workers</h2><ul>{alive or '<li>none yet</li>'}</ul>",
+                  GRADEBOOK_RELOAD if live else None)
 
 
 def message(title: str, text: str) -> str:
