@@ -149,7 +149,7 @@ def test_a_submission_that_keeps_killing_its_worker_is_given_up(database, tmp_pa
     conf = machine(tmp_path / "service", database)
     engine = db.engine_for(database)
     db.migrate(engine)
-    number = submit(engine, conf, "mallory", corpus.RIGHT)
+    number = submit(engine, conf, "yves", corpus.RIGHT)   # a name of this test alone (the database is shared)
     with engine.begin() as connection:   # as if three workers had died on it
         connection.execute(update(db.Submission).where(db.Submission.id == number).values(attempts=store.MAX_ATTEMPTS))
     after = submit(engine, conf, "alice", corpus.RIGHT)
@@ -160,7 +160,7 @@ def test_a_submission_that_keeps_killing_its_worker_is_given_up(database, tmp_pa
     assert "stopped the grader 3 times" in row.marks[0].message and store.load(engine, after).points == 5
     # the teacher has it graded again (as after fixing what stopped the grader): the command line, then a worker
     regrade = subprocess.run([sys.executable, "-m", "tools.hub_service", "regrade", "--config", str(conf.source),
-                              "--student", "mallory"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+                              "--student", "yves"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert regrade.returncode == 0 and "1 submission(s) back in the queue" in regrade.stdout, regrade.stderr
     wait_until(lambda: store.load(engine, number).state == db.DONE, "the regraded submission graded", workers)
     row = store.load(engine, number)
