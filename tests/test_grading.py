@@ -316,6 +316,7 @@ def test_a_moodle_download_is_graded_and_its_uploads_written_in_one_command(tmp_
     assert "Upload grading worksheet" in run.stdout
 
 
+@pytest.mark.grading
 def test_a_canvas_download_is_graded_into_its_gradebook_import(tmp_path):
     run, points = _graded_zip(tmp_path, {f"lovelaceada_12345_678_{corpus.NAME}.ipynb": corpus.WRONG_COST,
                                          f"byronbob_late_222_679_{corpus.NAME}-1.ipynb": corpus.RIGHT["cost"]},

@@ -321,6 +321,26 @@ def timed_move(page, explorer_index: int, control, backwards: bool = False, time
     return action, ms, back
 
 
+def there_and_back(page, explorer_index: int, explorer, what: str, move, timeout: float = 10.0) -> list[str]:
+    """Move a control with `move()` -> (what was done, milliseconds or None, the move back): a new picture
+    must come within `timeout` and differ from the one before, and the move back must bring the first picture
+    again. Returns the problems found, one line each, named by `what` (the explorer and the control)."""
+    quiet(page, explorer_index, 0.3)
+    shown = digest(explorer)
+    action, ms, back = move()
+    if ms is None:
+        return [f"{what} ({action}): no new picture within {timeout:g} s"]
+    problems = []
+    quiet(page, explorer_index, 0.3)
+    if digest(explorer) == shown:
+        problems.append(f"{what} ({action}): the new picture is the same as before")
+    timed(page, explorer_index, back, timeout=timeout)
+    quiet(page, explorer_index, 0.5)
+    if digest(explorer) != shown:
+        problems.append(f"{what}: moved back after {action}, it does not show its first picture again")
+    return problems
+
+
 def quiet(page, explorer_index: int, seconds: float, longest: float = 30.0) -> None:
     """Wait until the explorer has shown no new picture for `seconds` (at most `longest` seconds in all)."""
     start = time.monotonic()

@@ -92,20 +92,9 @@ def test_every_control_of_every_explorer_changes_the_picture(page, lab):
         assert controls.count() > 0, f"{name} has no controls"
         for c in range(controls.count()):
             control = controls.nth(c)
-            label = harness.control_name(control)
-            harness.quiet(page, index, 0.3)
-            shown = harness.digest(explorer)
-            action, ms, back = harness.timed_move(page, index, control)
-            if ms is None:
-                problems.append(f"{name} {label} ({action}): no new picture within {RESPONSE_SECONDS} s")
-                continue
-            harness.quiet(page, index, 0.3)
-            if harness.digest(explorer) == shown:
-                problems.append(f"{name} {label} ({action}): the new picture is the same as before")
-            harness.timed(page, index, back)
-            harness.quiet(page, index, 0.5)
-            if harness.digest(explorer) != shown:
-                problems.append(f"{name} {label}: moved back after {action}, it does not show its first picture again")
+            problems += harness.there_and_back(
+                page, index, explorer, f"{name} {harness.control_name(control)}",
+                lambda: harness.timed_move(page, index, control, timeout=RESPONSE_SECONDS), RESPONSE_SECONDS)
     assert not problems, "\n".join(problems)
 
 

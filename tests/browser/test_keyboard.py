@@ -111,21 +111,12 @@ def test_every_control_of_every_explorer_works_with_keys_alone(page, lab):
         controls = explorer.locator("[class*='mlp-control-']")
         for c in range(controls.count()):
             control = controls.nth(c)
-            label = _name(control)
-            harness.quiet(page, index, 0.3)
-            shown = harness.digest(explorer)
-            action, back, press = _key_move(control)  # focuses the control; `press` is the key alone
-            _, ms = harness.timed(page, index, press, timeout=RESPONSE_SECONDS)
-            if ms is None:
-                problems.append(f"{name} {label} ({action}): no new picture within {RESPONSE_SECONDS} s")
-                continue
-            harness.quiet(page, index, 0.3)
-            if harness.digest(explorer) == shown:
-                problems.append(f"{name} {label} ({action}): the same picture as before")
-            harness.timed(page, index, back, timeout=RESPONSE_SECONDS)
-            harness.quiet(page, index, 0.5)
-            if harness.digest(explorer) != shown:
-                problems.append(f"{name} {label}: keys did not bring its first picture back after {action}")
+
+            def by_keys():
+                action, back, press = _key_move(control)  # focuses the control; `press` is the key alone
+                return action, harness.timed(page, index, press, timeout=RESPONSE_SECONDS)[1], back
+            problems += harness.there_and_back(page, index, explorer, f"{name} {_name(control)}", by_keys,
+                                               RESPONSE_SECONDS)
     assert not problems, "\n".join(problems)
 
 
