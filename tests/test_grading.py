@@ -327,6 +327,20 @@ def test_a_canvas_download_is_graded_into_its_gradebook_import(tmp_path):
     assert table[1][column] == "7" and {row[1]: row[column] for row in table[2:]} == {"12345": "4", "222": "5"}
 
 
+def test_unpacking_again_keeps_what_was_unpacked_before(tmp_path):
+    from tools.grading.cli import course_names, unpack_download
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(f"Ada Lovelace_123456_assignsubmission_file_/{corpus.NAME}.ipynb", "{}")
+    (tmp_path / "out" / "submissions" / "alice").mkdir(parents=True)
+    (tmp_path / "out" / "submissions" / "alice" / f"{corpus.NAME}.ipynb").write_text("alice's work")
+    platform, notebook, people = unpack_download(archive, None, course_names(), tmp_path / "out")
+    assert (platform, notebook, list(people)) == ("moodle", corpus.NAME, ["Ada Lovelace_123456"])
+    (kept,) = (tmp_path / "out").glob("submissions-before-*")
+    assert (kept / "alice" / f"{corpus.NAME}.ipynb").read_text() == "alice's work"
+    assert (tmp_path / "out" / "submissions" / "Ada Lovelace_123456" / f"{corpus.NAME}.ipynb").read_text() == "{}"
+
+
 def test_a_zip_of_neither_platform_is_refused_with_what_it_should_be(tmp_path):
     archive = tmp_path / "x.zip"
     with zipfile.ZipFile(archive, "w") as zipped:

@@ -154,8 +154,8 @@ def grade(argv: list[str]) -> int:
 
 
 def unpack_download(archive: Path, notebook: str | None, names: list[str], out: Path) -> tuple[str, str, dict]:
-    """A platform's submissions zip unpacked into OUT/submissions/ (replacing an earlier unpacking; the zip keeps
-    the work): (platform, notebook, participants by folder name). Raises LmsError when it is no such zip."""
+    """A platform's submissions zip unpacked into OUT/submissions/ (a folder of that name from before is kept,
+    renamed): (platform, notebook, participants by folder name). Raises LmsError when it is no such zip."""
     platform = lms.platform_of(archive)
     notebook = notebook or lms.notebook_of(archive, names)
     if notebook not in names:
@@ -165,7 +165,11 @@ def unpack_download(archive: Path, notebook: str | None, names: list[str], out: 
     try:
         people, missing = lms.unpack(platform, archive, notebook, fresh)
         if (out / "submissions").exists():
-            shutil.rmtree(out / "submissions")
+            kept, number = out / f"submissions-before-{time.strftime('%Y%m%dT%H%M%S')}", 1
+            while kept.exists():
+                kept, number = kept.with_name(f"{kept.name.split('.')[0]}.{number}"), number + 1
+            os.replace(out / "submissions", kept)
+            print(f"note: the earlier {out / 'submissions'} is now {kept}", file=sys.stderr)
         os.replace(fresh, out / "submissions")
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
