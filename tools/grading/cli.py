@@ -95,6 +95,12 @@ def grade(argv: list[str]) -> int:
     elif not args.submissions.is_dir():
         print(f"error: {args.submissions} is neither a folder of notebooks nor a Moodle or Canvas zip", file=sys.stderr)
         return 2
+    elif args.notebook or args.canvas_assignment:
+        print("error: --notebook and --canvas-assignment go with a Moodle or Canvas zip; a folder's notebooks are "
+              "named <student>/<notebook>.ipynb", file=sys.stderr)
+        return 2
+    if platform == "moodle" and args.canvas_assignment:
+        print("note: --canvas-assignment is for a Canvas zip; this is Moodle's: it is not used", file=sys.stderr)
     submissions, ignored = find_submissions(args.submissions, set(names))
     for line in ignored:
         print(f"ignored {reports.printable(line)}", file=sys.stderr)
