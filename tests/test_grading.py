@@ -341,6 +341,12 @@ def test_unpacking_again_keeps_what_was_unpacked_before(tmp_path):
     assert (tmp_path / "out" / "submissions" / "Ada Lovelace_123456" / f"{corpus.NAME}.ipynb").read_text() == "{}"
 
 
+def test_a_zips_options_with_a_folder_are_refused(tmp_path, capsys):
+    from tools.grading.cli import grade
+    assert grade([str(tmp_path), "--out", str(tmp_path / "r"), "--notebook", corpus.NAME]) == 2
+    assert "go with a Moodle or Canvas zip" in capsys.readouterr().err
+
+
 def test_a_zip_of_neither_platform_is_refused_with_what_it_should_be(tmp_path):
     archive = tmp_path / "x.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
