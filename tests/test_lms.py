@@ -109,3 +109,20 @@ def test_round_trip_from_the_graders_csv(tmp_path):
     assert table[1][:5] == ["Participant 123456", "Ada Lovelace", "", "1", "2"] and "1.2: failed: =wrong" in table[1][5]
     names = zipfile.ZipFile(results / f"moodle-{NB}-feedback.zip").namelist()
     assert names == [f"Ada Lovelace_123456_assignsubmission_file_/{NB}-feedback.html"]
+
+
+def test_names_in_a_zip_never_write_outside_the_folder(tmp_path):
+    into = tmp_path / "a" / "subs"
+    for platform, names in {
+        "moodle": ["../../Eve_1_assignsubmission_file_/01_linear_regression.ipynb",
+                   "..\\..\\Eve_2_assignsubmission_file_01_linear_regression.ipynb",
+                   "/etc/Eve_3_assignsubmission_file_/01_linear_regression.ipynb",
+                   ".._4_assignsubmission_file_/01_linear_regression.ipynb"],
+        "canvas": ["../../eve_5_6_01_linear_regression.ipynb", "/tmp/eve_7_8_01_linear_regression.ipynb"],
+    }.items():
+        archive = make_zip(tmp_path / f"{platform}.zip", {name: NOTEBOOK for name in names})
+        people, missing = lms.unpack(platform, archive, NB, into)
+        assert len(people) == len(names) and not missing
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb"))
+    assert all(p.parts[:2] == ("a", "subs") and len(p.parts) == 4 for p in written), written
+    assert len(written) == 6
