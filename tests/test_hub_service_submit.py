@@ -134,7 +134,7 @@ def test_the_button_saves_the_notebook_in_the_page_before_it_sends_it(service, m
     button.click()
     wait_for(lambda: "4 of 7 points" in status.value)
     assert StandIn.received[0][1] == b'{"cells": ["as in the page"]}'
-    assert "could not be saved" not in status.value and not button.disabled
+    assert "could not be saved" not in status.value and not button.disabled and saver.outputs == ()
 
 
 def test_where_nothing_saves_the_button_sends_the_file_and_says_to_save(service, monkeypatch, tmp_path):

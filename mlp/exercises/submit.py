@@ -206,7 +206,9 @@ def offer() -> None:
     def run(before: int | None) -> None:
         try:
             unsaved = ""
-            if not saved_since(path, before, SAVE_SECONDS):
+            saved_now = saved_since(path, before, SAVE_SECONDS)
+            saver.outputs = ()   # the script ran (or never will): it is not kept with the widgets' state
+            if not saved_now:
                 saved = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%H:%M:%S") if path.exists() else "?"
                 unsaved = (f"Submitted as last saved at {saved}: the notebook could not be saved for you here, so "
                            "press Ctrl+S before you submit.")
