@@ -153,10 +153,14 @@ def read_canvas(zip_path: Path, notebook: str) -> list[tuple[Participant, bytes 
     return [(person, _pick(files, notebook)) for person, files in found.values()]
 
 
+def _entry_names(zip_path: Path) -> list[str]:
+    with zipfile.ZipFile(zip_path) as archive:
+        return [info.filename for info in _members(archive)]
+
+
 def platform_of(zip_path: Path) -> str:
     """"moodle" or "canvas": whose submissions download `zip_path` is, by the names of its entries."""
-    with zipfile.ZipFile(zip_path) as archive:
-        names = [info.filename for info in _members(archive)]
+    names = _entry_names(zip_path)
     moodle = sum(bool(MOODLE_ENTRY.match(n.split("/", 1)[0])) for n in names)
     canvas = sum(bool(CANVAS_ENTRY.match(PurePosixPath(n).name)) for n in names)
     if not moodle and not canvas:
@@ -167,8 +171,7 @@ def platform_of(zip_path: Path) -> str:
 
 def notebook_of(zip_path: Path, notebooks: list[str]) -> str:
     """The one notebook of the course (of `notebooks`) that the zip's .ipynb files are named after."""
-    with zipfile.ZipFile(zip_path) as archive:
-        files = [PurePosixPath(i.filename).name for i in _members(archive) if i.filename.lower().endswith(".ipynb")]
+    files = [PurePosixPath(n).name for n in _entry_names(zip_path) if n.lower().endswith(".ipynb")]
     named = sorted({n for n in notebooks for f in files if n in f})
     if len(named) != 1:
         found = f"its notebooks are named after {', '.join(named)}" if named else "no notebook in it is named after one of the course"
@@ -257,6 +260,11 @@ def canvas_column(title: str, assignment_id: int | str | None) -> str:
     return f"{title} ({assignment_id})" if assignment_id else title
 
 
+def canvas_titles(grades: list[Grade], ids: dict[str, int | str]) -> dict[str, str]:
+    """Each graded notebook's column in Canvas's import (`ids`: notebook -> Canvas's assignment id, if known)."""
+    return {n: canvas_column(n, ids.get(n)) for n in sorted({g.notebook for g in grades})}
+
+
 def canvas_gradebook(grades: list[Grade], people: dict[str, Participant], titles: dict[str, str]) -> tuple[str, list[str]]:
     """Canvas's gradebook import CSV: one row per student, one column per notebook (`titles`: notebook ->
     its column, "Name (id)"), the Points Possible row second; and the students left out (no Canvas ID)."""
@@ -314,12 +322,11 @@ def write_moodle(results: Path, notebook: str, people: dict[str, Participant]) -
             f"wrote {archive} (Grading action > Upload multiple feedback files in a zip)"], left_out
 
 
-def write_canvas(results: Path, people: dict[str, Participant], ids: dict[str, str]) -> tuple[list[str], list[str]]:
+def write_canvas(results: Path, people: dict[str, Participant], ids: dict[str, int | str]) -> tuple[list[str], list[str]]:
     """RESULTS/grades.csv -> Canvas's gradebook import CSV in RESULTS (`ids`: notebook -> Canvas's assignment id);
     (what was written; the students left out)."""
     grades = grades_from_csv(results / "grades.csv")
-    titles = {n: canvas_column(n, ids.get(n)) for n in sorted({g.notebook for g in grades})}
-    text, left_out = canvas_gradebook(grades, people, titles)
+    text, left_out = canvas_gradebook(grades, people, canvas_titles(grades, ids))
     target = results / "canvas-gradebook.csv"
     target.write_text(text, encoding="utf-8")
     return [f"wrote {target} (in Canvas: Grades > Import)"], left_out

@@ -272,10 +272,9 @@ class MoodleFeedback(Teachers):
 class CanvasCsv(Teachers):
     def get(self) -> None:
         from tools.grading import lms
-        rows = self.counted()
-        ids = self.service.settings.canvas_assignments
-        titles = {n: lms.canvas_column(n, ids.get(n)) for n in sorted({r.notebook for r in rows})}
-        text, left_out = lms.canvas_gradebook(self.grades(rows), self.people(), titles)
+        grades = self.grades(self.counted())
+        titles = lms.canvas_titles(grades, self.service.settings.canvas_assignments)
+        text, left_out = lms.canvas_gradebook(grades, self.people(), titles)
         self.download("canvas-gradebook.csv", text.encode("utf-8"), "text/csv; charset=utf-8", left_out)
 
 

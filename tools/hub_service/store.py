@@ -26,7 +26,8 @@ from .db import DONE, FAILED, GRADING, QUEUED, Mark, Submission, Worker, utcnow
 from .settings import Settings
 
 MAX_ATTEMPTS = 3
-QUEUE_ORDER = (Submission.finished_at.is_not(None), Submission.id)   # first verdicts, then regrades; oldest first
+REGRADED = Submission.finished_at.is_not(None)   # a queued submission put back by regrade (no first verdict is)
+QUEUE_ORDER = (REGRADED, Submission.id)          # first verdicts, then regrades; oldest first
 LEASE_SECONDS = 30.0      # a worker renews its lease every LEASE_SECONDS / 3 while it grades
 
 
@@ -219,9 +220,8 @@ def load(engine: Engine, submission: int, content: bool = False, feedback: bool 
 
 def ahead_of(engine: Engine, submission: Submission) -> int:
     """How many submissions are graded before this one (those being graded included)."""
-    first_verdict = Submission.finished_at.is_(None)
     earlier = Submission.id < submission.id
-    before = (first_verdict & earlier) if submission.finished_at is None else (first_verdict | earlier)
+    before = (~REGRADED & earlier) if submission.finished_at is None else (~REGRADED | earlier)
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(Submission).where(
             ((Submission.state == QUEUED) & before) | (Submission.state == GRADING))) or 0
